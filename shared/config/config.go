@@ -1,0 +1,202 @@
+// Package config is the one place that reads the environment. Every binary of the
+// lab gets a Config with defaults that need nothing set for a local run.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Services names the five services of the ordering case, in start order.
+var Services = []string{"customers", "warehouse", "shipping", "billing", "ordering"}
+
+// DefaultPorts are the ports of CONTRACT.md.
+var DefaultPorts = map[string]int{
+	"gateway": 8080, "customers": 8081, "ordering": 8082, "warehouse": 8083,
+	"shipping": 8084, "billing": 8085, "auth": 8086,
+}
+
+// Service is what a service process needs to know.
+type Service struct {
+	Name        string        // customers, ordering, warehouse, shipping or billing
+	Variant     string        // the running variant, e.g. rest
+	Addr        string        // listen address, <NAME>_ADDR
+	DatabaseURL string        // <NAME>_DATABASE_URL; empty means the SQLite file
+	SQLitePath  string        // <LAB_DATA_DIR>/<variant>/<name>.db
+	URLs        URLs          // where the other services are
+	AMQPURL     string        // AMQP_URL
+	RunID       string        // LAB_RUN_ID: isolates broker names between runs
+	ShipDelay   time.Duration // SHIPPING_DELAY
+	HTTPTimeout time.Duration // LAB_HTTP_TIMEOUT: deadline of one call to another service
+	Log         Log
+}
+
+// Gateway is what the gateway process needs to know.
+type Gateway struct {
+	Variant string
+	Addr    string // GATEWAY_ADDR
+	UIDist  string // UI_DIST: the built UI, served at /
+	URLs    URLs
+	AMQPURL string
+	RunID   string
+	Log     Log
+	// UpstreamTimeout bounds one proxied request (GATEWAY_UPSTREAM_TIMEOUT).
+	UpstreamTimeout time.Duration
+}
+
+// URLs are the base URLs of the services.
+type URLs struct {
+	Customers, Ordering, Warehouse, Shipping, Billing string
+}
+
+// ByName returns the base URL of the named service.
+func (u URLs) ByName() map[string]string {
+	return map[string]string{"customers": u.Customers, "ordering": u.Ordering, "warehouse": u.Warehouse,
+		"shipping": u.Shipping, "billing": u.Billing}
+}
+
+// Log says how a process logs.
+type Log struct {
+	Level  slog.Level // LOG_LEVEL: debug, info, warn, error
+	Format string     // LOG_FORMAT: text or json
+}
+
+// Getenv looks up one variable; os.Getenv in production, a map in tests.
+type Getenv func(string) string
+
+// Env is the process environment.
+var Env Getenv = os.Getenv
+
+// LoadService reads the configuration of the named service.
+func LoadService(name string, env Getenv) (Service, error) {
+	port, ok := DefaultPorts[name]
+	if !ok || name == "gateway" || name == "auth" {
+		return Service{}, fmt.Errorf("unknown service %q: want one of %s", name, strings.Join(Services, ", "))
+	}
+	r := reader{env: env}
+	upper := strings.ToUpper(name)
+	variant := r.str("LAB_VARIANT", "rest")
+	s := Service{
+		Name:        name,
+		Variant:     variant,
+		Addr:        r.str(upper+"_ADDR", fmt.Sprintf("127.0.0.1:%d", port)),
+		DatabaseURL: r.str(upper+"_DATABASE_URL", ""),
+		SQLitePath:  filepath.Join(r.str("LAB_DATA_DIR", "data"), variant, name+".db"),
+		URLs:        loadURLs(&r),
+		AMQPURL:     r.str("AMQP_URL", "amqp://guest:guest@localhost:5672/"),
+		RunID:       r.str("LAB_RUN_ID", ""),
+		ShipDelay:   r.duration("SHIPPING_DELAY", 300*time.Millisecond),
+		HTTPTimeout: r.duration("LAB_HTTP_TIMEOUT", 10*time.Second),
+		Log:         loadLog(&r),
+	}
+	return s, r.err
+}
+
+// LoadGateway reads the configuration of the gateway.
+func LoadGateway(env Getenv) (Gateway, error) {
+	r := reader{env: env}
+	g := Gateway{
+		Variant:         r.str("LAB_VARIANT", "rest"),
+		Addr:            r.str("GATEWAY_ADDR", "127.0.0.1:8080"),
+		UIDist:          r.str("UI_DIST", filepath.Join("ui-frontend", "dist")),
+		URLs:            loadURLs(&r),
+		AMQPURL:         r.str("AMQP_URL", "amqp://guest:guest@localhost:5672/"),
+		RunID:           r.str("LAB_RUN_ID", ""),
+		Log:             loadLog(&r),
+		UpstreamTimeout: r.duration("GATEWAY_UPSTREAM_TIMEOUT", 30*time.Second),
+	}
+	return g, r.err
+}
+
+func loadURLs(r *reader) URLs {
+	def := func(name string) string {
+		return r.str(strings.ToUpper(name)+"_URL", fmt.Sprintf("http://127.0.0.1:%d", DefaultPorts[name]))
+	}
+	return URLs{Customers: def("customers"), Ordering: def("ordering"), Warehouse: def("warehouse"),
+		Shipping: def("shipping"), Billing: def("billing")}
+}
+
+func loadLog(r *reader) Log {
+	l := Log{Format: r.str("LOG_FORMAT", "text")}
+	if err := l.Level.UnmarshalText([]byte(r.str("LOG_LEVEL", "info"))); err != nil {
+		r.fail("LOG_LEVEL", err)
+	}
+	if l.Format != "text" && l.Format != "json" {
+		r.fail("LOG_FORMAT", fmt.Errorf("want text or json, got %q", l.Format))
+	}
+	return l
+}
+
+// reader reads variables and keeps the first error.
+type reader struct {
+	env Getenv
+	err error
+}
+
+func (r *reader) str(key, def string) string {
+	if v := strings.TrimSpace(r.env(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) duration(key string, def time.Duration) time.Duration {
+	v := r.str(key, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		r.fail(key, fmt.Errorf("want a duration such as 250ms, got %q", v))
+		return def
+	}
+	return d
+}
+
+func (r *reader) integer(key string, def int) int {
+	v := r.str(key, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.fail(key, fmt.Errorf("want an integer, got %q", v))
+		return def
+	}
+	return n
+}
+
+func (r *reader) fail(key string, err error) {
+	if r.err == nil {
+		r.err = fmt.Errorf("config %s: %w", key, err)
+	}
+}
+
+// NewLogger returns the logger a process writes with, tagged with its name.
+func NewLogger(l Log, name string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: l.Level}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if l.Format == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	return slog.New(h).With("service", name)
+}
+
+// MaskURL hides the password of a URL for logging.
+func MaskURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 {
+		return u
+	}
+	cred := u[scheme+3 : at]
+	if i := strings.Index(cred, ":"); i >= 0 {
+		return u[:scheme+3] + cred[:i] + ":***" + u[at:]
+	}
+	return u
+}

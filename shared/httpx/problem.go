@@ -1,0 +1,128 @@
+// Package httpx holds what every HTTP server of the lab shares: the gin engine,
+// RFC 9457 problem documents, request ids, health endpoints and graceful shutdown.
+package httpx
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/microservice-patterns/lab/shared/domain"
+)
+
+// ProblemContentType is the media type of an RFC 9457 problem document.
+const ProblemContentType = "application/problem+json"
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type     string              `json:"type"`
+	Title    string              `json:"title"`
+	Status   int                 `json:"status"`
+	Detail   string              `json:"detail,omitempty"`
+	Instance string              `json:"instance,omitempty"`
+	Errors   []domain.FieldError `json:"errors,omitempty"`
+}
+
+// StatusOf maps a domain error code to its HTTP status: the one place where that happens.
+func StatusOf(code domain.Code) int {
+	switch code {
+	case domain.CodeInvalid:
+		return http.StatusBadRequest
+	case domain.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case domain.CodeForbidden:
+		return http.StatusForbidden
+	case domain.CodeNotFound:
+		return http.StatusNotFound
+	case domain.CodeConflict:
+		return http.StatusConflict
+	case domain.CodeTooManyRequests:
+		return http.StatusTooManyRequests
+	case domain.CodeBadGateway:
+		return http.StatusBadGateway
+	case domain.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case domain.CodeTimeout:
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusInternalServerError
+}
+
+// CodeOf maps an HTTP status back to a domain error code (for clients of other services).
+func CodeOf(status int) domain.Code {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
+		return domain.CodeInvalid
+	case http.StatusUnauthorized:
+		return domain.CodeUnauthorized
+	case http.StatusForbidden:
+		return domain.CodeForbidden
+	case http.StatusNotFound:
+		return domain.CodeNotFound
+	case http.StatusConflict:
+		return domain.CodeConflict
+	case http.StatusTooManyRequests:
+		return domain.CodeTooManyRequests
+	case http.StatusBadGateway:
+		return domain.CodeBadGateway
+	case http.StatusServiceUnavailable:
+		return domain.CodeUnavailable
+	case http.StatusGatewayTimeout:
+		return domain.CodeTimeout
+	}
+	return domain.CodeInternal
+}
+
+// NewProblem builds a problem document for a status with a detail.
+func NewProblem(status int, detail string) Problem {
+	return Problem{Type: "/problems/" + slug(status), Title: http.StatusText(status), Status: status, Detail: detail}
+}
+
+func slug(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "invalid-request"
+	case http.StatusNotFound:
+		return "not-found"
+	case http.StatusConflict:
+		return "conflict"
+	case http.StatusServiceUnavailable:
+		return "unavailable"
+	case http.StatusGatewayTimeout:
+		return "timeout"
+	case http.StatusBadGateway:
+		return "bad-gateway"
+	case http.StatusTooManyRequests:
+		return "too-many-requests"
+	}
+	return strconv.Itoa(status)
+}
+
+// WriteProblem writes p as the response and aborts the gin chain.
+func WriteProblem(c *gin.Context, p Problem) {
+	if p.Instance == "" {
+		p.Instance = c.Request.URL.Path
+	}
+	if p.Status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", "1")
+	}
+	c.Header("Content-Type", ProblemContentType)
+	c.AbortWithStatusJSON(p.Status, p)
+}
+
+// WriteError maps err to its status and writes it as a problem document. An error
+// without a domain code is a 500 whose cause is logged, never shown.
+func WriteError(c *gin.Context, err error) {
+	code := domain.ErrorCode(err)
+	p := NewProblem(StatusOf(code), domain.ErrorMessage(err))
+	var de *domain.Error
+	if errors.As(err, &de) {
+		p.Errors = de.Fields
+	}
+	if code == domain.CodeInternal {
+		_ = c.Error(err)
+	}
+	WriteProblem(c, p)
+}

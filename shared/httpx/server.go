@@ -1,0 +1,68 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Check reports whether a dependency (database, broker) is reachable.
+type Check func(ctx context.Context) error
+
+// Health registers GET /healthz (the process is alive) and GET /readyz (every check passes).
+func Health(r gin.IRouter, checks map[string]Check) {
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		result, ready := gin.H{}, true
+		for name, check := range checks {
+			if err := check(ctx); err != nil {
+				result[name], ready = err.Error(), false
+				continue
+			}
+			result[name] = "ok"
+		}
+		if !ready {
+			c.Header("Retry-After", "1")
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "checks": result})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ok", "checks": result})
+	})
+}
+
+// Listen binds addr, so that a taken port is an error before anything starts and
+// tests can pass ":0" and read the port from the listener.
+func Listen(addr string) (net.Listener, error) {
+	return net.Listen("tcp", addr)
+}
+
+// Serve serves h on ln until ctx is done, then shuts down gracefully, giving
+// requests in flight up to grace to finish.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, grace time.Duration) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 60 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Debug("shutting down", "addr", ln.Addr().String())
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+// Package store keeps each service's data in its own database: an embedded SQLite
+// file by default (pure Go, no cgo) or PostgreSQL when the service's database URL is set.
+// Migrations are embedded and run at open.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Dialect names the SQL flavour of a database.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is one service's database.
+type DB struct {
+	SQL     *sql.DB
+	Dialect Dialect
+}
+
+// Open opens the database: PostgreSQL when url is set, else the SQLite file at path
+// (its folder is created). It runs the migrations found in migrations (goose files).
+func Open(ctx context.Context, url, path string, migrations fs.FS) (*DB, error) {
+	db, err := open(url, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.SQL.PingContext(ctx); err != nil {
+		db.SQL.Close()
+		return nil, fmt.Errorf("reach database: %w", err)
+	}
+	if err := db.migrate(ctx, migrations); err != nil {
+		db.SQL.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func open(url, path string) (*DB, error) {
+	if url != "" {
+		sqldb, err := sql.Open("pgx", url)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqldb.SetMaxOpenConns(10)
+		return &DB{SQL: sqldb, Dialect: Postgres}, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	// WAL lets readers run beside the one writer; an immediate transaction takes the
+	// write lock at BEGIN, so read-modify-write transactions never deadlock on upgrade.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	sqldb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	sqldb.SetMaxOpenConns(4)
+	return &DB{SQL: sqldb, Dialect: SQLite}, nil
+}
+
+func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
+	p, err := goose.NewProvider(goose.Dialect(db.Dialect), db.SQL, migrations)
+	if err != nil {
+		return fmt.Errorf("prepare migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.SQL.Close() }
+
+// Ping reports whether the database answers; it is the service's readiness check.
+func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
+
+// Querier is what both *sql.DB and *sql.Tx offer.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type txKey struct{ db *DB }
+
+// InTx runs fn in a transaction carried by the context it is given: every store
+// call made with that context joins it, so a state change and its outbox event
+// commit together. A nested InTx joins the outer transaction.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{db}).(*sql.Tx); ok {
+		return fn(ctx)
+	}
+	tx, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(context.WithValue(ctx, txKey{db}, tx)); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Q returns the transaction carried by ctx, or the database itself.
+func (db *DB) Q(ctx context.Context) Querier {
+	if tx, ok := ctx.Value(txKey{db}).(*sql.Tx); ok {
+		return tx
+	}
+	return db.SQL
+}
+
+// Rebind turns the ? placeholders of query into the dialect's ($1, $2 … for PostgreSQL).
+func (db *DB) Rebind(query string) string {
+	if db.Dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// ErrNoRows is returned by a lookup that finds nothing.
+var ErrNoRows = sql.ErrNoRows
+
+// IsUniqueViolation reports whether err is a unique-constraint violation in either dialect.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") ||
+		errors.Is(err, errUnique)
+}
+
+var errUnique = errors.New("unique violation")

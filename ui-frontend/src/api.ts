@@ -1,0 +1,236 @@
+import type {
+  BreakerState,
+  Customer,
+  FaultSettings,
+  Invoice,
+  LabInfo,
+  Order,
+  OrderItem,
+  Problem,
+  Product,
+  Reservation,
+  Shipment,
+} from './types';
+
+/** Every failed call ends in an ApiError that carries a problem document. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+  /** Seconds from a Retry-After header, when the server sent one. */
+  readonly retryAfter?: number;
+
+  constructor(problem: Problem, status: number, retryAfter?: number) {
+    super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = problem;
+    this.retryAfter = retryAfter;
+  }
+
+  /** True when the endpoint does not exist in this variant. */
+  get notFound(): boolean {
+    return this.status === 404;
+  }
+}
+
+/** Status 0 marks a request that never got an HTTP answer. */
+export const NETWORK_ERROR = 0;
+
+const plainTitles: Record<number, string> = {
+  400: 'The request was not accepted',
+  401: 'Not signed in',
+  403: 'Not allowed',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  502: 'A service behind the gateway failed',
+  503: 'A service is unavailable',
+  504: 'A service took too long to answer',
+};
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds;
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.round((date - Date.now()) / 1000));
+}
+
+/** Turns any non-2xx answer into an ApiError, problem+json or not. */
+export async function errorFromResponse(res: Response): Promise<ApiError> {
+  const retryAfter = parseRetryAfter(res.headers.get('Retry-After'));
+  const contentType = res.headers.get('Content-Type') ?? '';
+  let text = '';
+  try {
+    text = await res.text();
+  } catch {
+    // the body could not be read; the status alone must do
+  }
+  let problem: Problem | undefined;
+  if (text && /json/i.test(contentType)) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        const p = parsed as Partial<Problem> & { error?: unknown; message?: unknown };
+        const title =
+          typeof p.title === 'string' && p.title
+            ? p.title
+            : typeof p.error === 'string'
+              ? p.error
+              : plainTitles[res.status] ?? `HTTP ${res.status}`;
+        const detail =
+          typeof p.detail === 'string' ? p.detail : typeof p.message === 'string' ? p.message : undefined;
+        problem = {
+          ...p,
+          title,
+          detail,
+          status: typeof p.status === 'number' ? p.status : res.status,
+          errors: Array.isArray(p.errors)
+            ? p.errors.filter(
+                (e): e is { field: string; message: string } => !!e && typeof e === 'object',
+              )
+            : undefined,
+        };
+      }
+    } catch {
+      // not JSON after all; handled below
+    }
+  }
+  if (!problem) {
+    const snippet = text.trim().slice(0, 300);
+    problem = {
+      title: plainTitles[res.status] ?? `HTTP ${res.status} ${res.statusText}`.trim(),
+      status: res.status,
+      detail: snippet && !/^\s*</.test(snippet) ? snippet : undefined,
+    };
+  }
+  return new ApiError(problem, res.status, retryAfter);
+}
+
+function networkError(err: unknown): ApiError {
+  const reason = err instanceof Error && err.message ? ` (${err.message})` : '';
+  return new ApiError(
+    {
+      title: 'The gateway could not be reached',
+      detail: `No answer from the lab gateway${reason}. Is the lab running?`,
+      status: NETWORK_ERROR,
+    },
+    NETWORK_ERROR,
+  );
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/** Calls the API on the same origin and returns the parsed JSON body. */
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+  const init: RequestInit = { method: options.method ?? 'GET', headers, signal: options.signal };
+  if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(options.body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    if (err instanceof Error && err.name === 'AbortError') throw err;
+    throw networkError(err);
+  }
+  if (!res.ok) throw await errorFromResponse(res);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  if (!text) return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError(
+      { title: 'Unreadable answer', detail: `${path} did not answer JSON.`, status: res.status },
+      res.status,
+    );
+  }
+}
+
+/** Normalises anything thrown into a problem to show. */
+export function toProblem(err: unknown): Problem {
+  if (err instanceof ApiError) return err.problem;
+  if (err instanceof Error) return { title: 'Something went wrong', detail: err.message };
+  return { title: 'Something went wrong', detail: String(err) };
+}
+
+const enc = encodeURIComponent;
+
+function query(params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export const FAULT_SERVICES = ['customers', 'ordering', 'warehouse', 'shipping', 'billing'] as const;
+
+export const api = {
+  customers: (signal?: AbortSignal) => request<Customer[]>('/api/customers', { signal }),
+  products: (signal?: AbortSignal) => request<Product[]>('/api/products', { signal }),
+  reservations: (orderId?: string, signal?: AbortSignal) =>
+    request<Reservation[]>(`/api/reservations${query({ orderId })}`, { signal }),
+
+  orders: (filter: { customerId?: string; status?: string } = {}, signal?: AbortSignal) =>
+    request<Order[]>(`/api/orders${query(filter)}`, { signal }),
+  order: (orderId: string, signal?: AbortSignal) =>
+    request<Order>(`/api/orders/${enc(orderId)}`, { signal }),
+  createOrder: (customerId: string, name?: string) =>
+    request<Order>('/api/orders', { method: 'POST', body: name ? { customerId, name } : { customerId } }),
+  addItem: (orderId: string, productId: string, quantity: number) =>
+    request<OrderItem>(`/api/orders/${enc(orderId)}/items`, {
+      method: 'POST',
+      body: { productId, quantity },
+    }),
+  removeItem: (orderId: string, itemId: string) =>
+    request<Order>(`/api/orders/${enc(orderId)}/items/${enc(itemId)}`, { method: 'DELETE' }),
+  confirmOrder: (orderId: string) =>
+    request<Order>(`/api/orders/${enc(orderId)}/confirm`, { method: 'POST' }),
+  cancelOrder: (orderId: string) =>
+    request<Order>(`/api/orders/${enc(orderId)}/cancel`, { method: 'POST' }),
+
+  shipments: (orderId?: string, signal?: AbortSignal) =>
+    request<Shipment[]>(`/api/shipments${query({ orderId })}`, { signal }),
+  invoices: (orderId?: string, signal?: AbortSignal) =>
+    request<Invoice[]>(`/api/invoices${query({ orderId })}`, { signal }),
+
+  labInfo: (signal?: AbortSignal) => request<LabInfo>('/api/lab/info', { signal }),
+  faults: (service: string, signal?: AbortSignal) =>
+    request<FaultSettings>(`/api/lab/faults/${enc(service)}`, { signal }),
+  setFaults: (service: string, settings: FaultSettings) =>
+    request<FaultSettings>(`/api/lab/faults/${enc(service)}`, { method: 'PUT', body: settings }),
+  breakers: (signal?: AbortSignal) => request<BreakerState[]>('/api/lab/breakers', { signal }),
+};
+
+export const EVENTS_PATH = '/api/lab/events';
+
+/**
+ * Asks whether the event stream exists in this variant without keeping the
+ * stream open: the request is aborted as soon as the headers are in.
+ * Resolves to null when it exists, or to the ApiError (404 when the variant
+ * has no broker).
+ */
+export async function probeEvents(): Promise<ApiError | null> {
+  const ctrl = new AbortController();
+  let res: Response;
+  try {
+    res = await fetch(EVENTS_PATH, { headers: { Accept: 'text/event-stream' }, signal: ctrl.signal });
+  } catch (err) {
+    return networkError(err);
+  }
+  if (res.ok) {
+    ctrl.abort();
+    return null;
+  }
+  return errorFromResponse(res);
+}
