@@ -200,3 +200,20 @@ func MaskURL(u string) string {
 	}
 	return u
 }
+
+// Test is what tests need from the environment.
+type Test struct {
+	CI          bool   // CI=true: a test that needs an absent server fails instead of skipping
+	PostgresURL string // LAB_TEST_POSTGRES_URL
+	AMQPURL     string // AMQP_URL
+}
+
+// LoadTest reads the configuration of the tests.
+func LoadTest(env Getenv) Test {
+	r := reader{env: env}
+	return Test{
+		CI:          r.str("CI", "") == "true" || r.str("CI", "") == "1",
+		PostgresURL: r.str("LAB_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"),
+		AMQPURL:     r.str("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+	}
+}

@@ -159,7 +159,9 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 
 /** Normalises anything thrown into a problem to show. */
 export function toProblem(err: unknown): Problem {
-  if (err instanceof ApiError) return err.problem;
+  if (err instanceof ApiError) {
+    return err.retryAfter !== undefined ? { ...err.problem, retryAfter: err.retryAfter } : err.problem;
+  }
   if (err instanceof Error) return { title: 'Something went wrong', detail: err.message };
   return { title: 'Something went wrong', detail: String(err) };
 }

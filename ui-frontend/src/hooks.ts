@@ -28,6 +28,7 @@ export function useAsync<T>(
   useEffect(() => {
     const ctrl = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let absent = false;
     setLoading(true);
     loadRef
       .current(ctrl.signal)
@@ -39,13 +40,16 @@ export function useAsync<T>(
         },
         (err: unknown) => {
           if (ctrl.signal.aborted) return;
-          setError(toProblem(err));
+          const problem = toProblem(err);
+          setError(problem);
+          // An endpoint this variant lacks will not appear: stop asking.
+          if (problem.status === 404) absent = true;
         },
       )
       .finally(() => {
         if (ctrl.signal.aborted) return;
         setLoading(false);
-        if (refreshMs) timer = setTimeout(() => setTick((t) => t + 1), refreshMs);
+        if (refreshMs && !absent) timer = setTimeout(() => setTick((t) => t + 1), refreshMs);
       });
     return () => {
       ctrl.abort();
