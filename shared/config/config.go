@@ -24,7 +24,7 @@ var DefaultPorts = map[string]int{
 // Service is what a service process needs to know.
 type Service struct {
 	Name        string        // customers, ordering, warehouse, shipping or billing
-	Variant     string        // the running variant, e.g. rest
+	Variant     string        // the running variant, e.g. rest (the binary knows it)
 	Addr        string        // listen address, <NAME>_ADDR
 	DatabaseURL string        // <NAME>_DATABASE_URL; empty means the SQLite file
 	SQLitePath  string        // <LAB_DATA_DIR>/<variant>/<name>.db
@@ -72,15 +72,14 @@ type Getenv func(string) string
 // Env is the process environment.
 var Env Getenv = os.Getenv
 
-// LoadService reads the configuration of the named service.
-func LoadService(name string, env Getenv) (Service, error) {
+// LoadService reads the configuration of the named service of a variant.
+func LoadService(name, variant string, env Getenv) (Service, error) {
 	port, ok := DefaultPorts[name]
 	if !ok || name == "gateway" || name == "auth" {
 		return Service{}, fmt.Errorf("unknown service %q: want one of %s", name, strings.Join(Services, ", "))
 	}
 	r := reader{env: env}
 	upper := strings.ToUpper(name)
-	variant := r.str("LAB_VARIANT", "rest")
 	s := Service{
 		Name:        name,
 		Variant:     variant,

@@ -9,14 +9,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names the SQL flavour of a database.
@@ -52,31 +55,54 @@ func Open(ctx context.Context, url, path string, migrations fs.FS) (*DB, error) 
 	return db, nil
 }
 
-func open(url, path string) (*DB, error) {
-	if url != "" {
-		sqldb, err := sql.Open("pgx", url)
-		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
-		}
-		sqldb.SetMaxOpenConns(10)
-		return &DB{SQL: sqldb, Dialect: Postgres}, nil
+func open(dbURL, path string) (*DB, error) {
+	if dbURL != "" {
+		return openPostgres(dbURL)
 	}
+	return openSQLite(path)
+}
+
+func openPostgres(dbURL string) (*DB, error) {
+	sqldb, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	sqldb.SetMaxOpenConns(10)
+	sqldb.SetMaxIdleConns(10)
+	return &DB{SQL: sqldb, Dialect: Postgres}, nil
+}
+
+// sqliteParams configure every SQLite connection. WAL lets readers run beside the
+// one writer; busy_timeout makes a writer wait for the write lock instead of
+// failing with SQLITE_BUSY; _txlock=immediate makes BEGIN take the write lock, so
+// transactions are serialised from their start and a read-modify-write never
+// fails on upgrading a read lock (modernc.org/sqlite honours _txlock).
+const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+func openSQLite(path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	// WAL lets readers run beside the one writer; an immediate transaction takes the
-	// write lock at BEGIN, so read-modify-write transactions never deadlock on upgrade.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	// The path is escaped because SQLite reads a "file:" name as a URI.
+	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() + "?" + sqliteParams
 	sqldb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	// A few connections are enough: writers queue for the one write lock anyway.
+	// Keeping them all idle avoids reopening (and re-running the pragmas) under load.
 	sqldb.SetMaxOpenConns(4)
+	sqldb.SetMaxIdleConns(4)
 	return &DB{SQL: sqldb, Dialect: SQLite}, nil
 }
 
 func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
-	p, err := goose.NewProvider(goose.Dialect(db.Dialect), db.SQL, migrations)
+	dialect := goose.DialectPostgres
+	if db.Dialect == SQLite {
+		dialect = goose.DialectSQLite3
+	}
+	p, err := goose.NewProvider(dialect, db.SQL, migrations)
 	if err != nil {
 		return fmt.Errorf("prepare migrations: %w", err)
 	}
@@ -148,17 +174,34 @@ func (db *DB) Rebind(query string) string {
 	return b.String()
 }
 
+// ForUpdate returns the clause that ends a SELECT to lock the rows it reads until
+// the transaction ends: FOR UPDATE in PostgreSQL, nothing in SQLite, where the
+// immediate transaction already holds the database's one write lock.
+func (db *DB) ForUpdate() string {
+	if db.Dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // ErrNoRows is returned by a lookup that finds nothing.
 var ErrNoRows = sql.ErrNoRows
 
+// The codes of a unique-constraint violation in each dialect.
+const (
+	pgUniqueViolation = "23505" // unique_violation, SQLSTATE class 23
+	sqliteUnique      = sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	sqlitePrimaryKey  = sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+)
+
 // IsUniqueViolation reports whether err is a unique-constraint violation in either dialect.
 func IsUniqueViolation(err error) bool {
-	if err == nil {
-		return false
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok {
+		return pgErr.Code == pgUniqueViolation
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") ||
-		errors.Is(err, errUnique)
+	if liteErr, ok := errors.AsType[*sqlite.Error](err); ok {
+		// modernc.org/sqlite turns extended result codes on, so the code says which constraint failed.
+		return liteErr.Code() == sqliteUnique || liteErr.Code() == sqlitePrimaryKey
+	}
+	return false
 }
-
-var errUnique = errors.New("unique violation")

@@ -134,13 +134,15 @@ export function useOrder(orderId: string | undefined, pollMs = DEFAULT_POLL_MS):
   }, [orderId, wanted]);
 
   const polling = !!orderId && orderNeedsPolling(order);
+  const pollingRef = useRef(polling);
+  pollingRef.current = polling;
 
-  // Schedule the next poll after each attempt while unsettled.
+  // After each finished attempt, schedule the next one while the order is unsettled.
   useEffect(() => {
-    if (!polling) return;
+    if (!pollingRef.current) return;
     const timer = setTimeout(() => setWanted((w) => w + 1), failed ? pollMs * 3 : pollMs);
     return () => clearTimeout(timer);
-  }, [attempt, polling, failed, pollMs]);
+  }, [attempt, failed, pollMs]);
 
   const setOrder = useCallback((o: Order) => {
     setOrderState(o);

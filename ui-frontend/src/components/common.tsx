@@ -86,6 +86,12 @@ const badgeKinds: Record<string, string> = {
   half_open: 'pending',
   healthy: 'ok',
   unhealthy: 'bad',
+  connected: 'ok',
+  connecting: 'pending',
+  reconnecting: 'pending',
+  disconnected: 'bad',
+  normal: 'ok',
+  faulty: 'bad',
 };
 
 export function StatusBadge({ status, label }: { status: string; label?: string }) {

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/config"
+)
+
+// lab runs one variant: its five services and the gateway.
+type lab struct {
+	root    string // the repository root: bin/ and the default data folder are there
+	variant Variant
+	cfg     config.Runner
+	console *console
+	hurry   <-chan os.Signal // a second Ctrl-C: stop without waiting
+	// command returns the command of one process, "gateway" or a service;
+	// tests replace it with a fake.
+	command func(name string) *exec.Cmd
+}
+
+// fleet is the running processes of a lab.
+type fleet struct {
+	procs []*proc
+	exits chan *proc
+}
+
+// names returns the processes of a lab in start order: the services, then the gateway.
+func names() []string {
+	return append(append([]string(nil), config.Services...), "gateway")
+}
+
+// binCommand runs the built binaries: bin/<variant> <service> and bin/ui-gateway.
+func (l *lab) binCommand(name string) *exec.Cmd {
+	if name == "gateway" {
+		return exec.Command(filepath.Join(l.root, "bin", "ui-gateway"))
+	}
+	return exec.Command(filepath.Join(l.root, "bin", l.variant.Name), name)
+}
+
+// run starts the lab and keeps it running until ctx is done (Ctrl-C) or a process dies.
+func (l *lab) run(ctx context.Context) error {
+	f, took, err := l.start(ctx)
+	if errors.Is(err, errInterrupted) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	l.console.Printf("lab: %s ready in %s — open %s", l.variant.Name, took.Round(time.Millisecond), l.publicURL())
+	defer l.console.Printf("lab: stopped")
+	select {
+	case <-ctx.Done():
+		l.console.Printf("lab: stopping %s", l.variant.Name)
+		l.stop(f)
+		return nil
+	case p := <-f.exits:
+		l.stop(f)
+		return fmt.Errorf("%s exited unexpectedly (%v), so the others were stopped%s", p.name, p.err, tailText(p.out, 5))
+	}
+}
+
+// start checks the ports and the broker, starts every process and waits until
+// each is ready. It answers how long the processes took to be ready. On an
+// error nothing is left running.
+func (l *lab) start(ctx context.Context) (*fleet, time.Duration, error) {
+	if err := checkPorts(names(), l.cfg.Addrs); err != nil {
+		return nil, 0, err
+	}
+	if l.variant.Broker {
+		mgmt, err := checkBroker(l.variant.Name, l.cfg.AMQPURL)
+		if err != nil {
+			return nil, 0, err
+		}
+		if mgmt != "" {
+			l.console.Printf("lab: RabbitMQ management at %s", mgmt)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(l.dataDir(), l.variant.Name), 0o755); err != nil {
+		return nil, 0, fmt.Errorf("create the data folder: %w", err)
+	}
+	begin := time.Now()
+	f, err := l.spawn()
+	if err == nil {
+		err = waitReady(ctx, f.procs, f.exits, l.cfg.ReadyTimeout)
+	}
+	if err != nil {
+		if f != nil {
+			l.stop(f)
+		}
+		return nil, 0, err
+	}
+	return f, time.Since(begin), nil
+}
+
+// spawn starts every process; when one cannot start, it stops those started.
+func (l *lab) spawn() (*fleet, error) {
+	all := names()
+	f := &fleet{exits: make(chan *proc, len(all))}
+	env := append(os.Environ(), l.env()...)
+	for i, name := range all {
+		cmd := l.command(name)
+		cmd.Dir, cmd.Env = l.root, env
+		p, err := startProc(name, l.cfg.Addrs[name], cmd, l.console.process(i, name), f.exits)
+		if err != nil {
+			l.stop(f)
+			return nil, err
+		}
+		f.procs = append(f.procs, p)
+	}
+	return f, nil
+}
+
+func (l *lab) stop(f *fleet) {
+	stopAll(f.procs, l.cfg.StopGrace, l.hurry)
+}
+
+// env is what the runner tells every process, on top of the caller's environment
+// (from which it was derived, so that a caller's setting wins).
+func (l *lab) env() []string {
+	env := []string{"LAB_VARIANT=" + l.variant.Name, "LAB_DATA_DIR=" + l.dataDir()}
+	urls := l.cfg.URLs.ByName()
+	for _, name := range names() {
+		upper := strings.ToUpper(name)
+		env = append(env, upper+"_ADDR="+l.cfg.Addrs[name])
+		if u, ok := urls[name]; ok {
+			env = append(env, upper+"_URL="+u)
+		}
+	}
+	if l.cfg.RunID != "" {
+		env = append(env, "LAB_RUN_ID="+l.cfg.RunID)
+	}
+	return env
+}
+
+// dataDir is the data folder, relative to the repository root unless absolute.
+func (l *lab) dataDir() string {
+	if filepath.IsAbs(l.cfg.DataDir) {
+		return l.cfg.DataDir
+	}
+	return filepath.Join(l.root, l.cfg.DataDir)
+}
+
+// publicURL is where a browser on this machine finds the gateway.
+func (l *lab) publicURL() string {
+	host, port, err := net.SplitHostPort(l.cfg.Addrs["gateway"])
+	if err != nil {
+		return "http://" + l.cfg.Addrs["gateway"]
+	}
+	switch host {
+	case "", "0.0.0.0", "::", "127.0.0.1", "::1":
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

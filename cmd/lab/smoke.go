@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/config"
+)
+
+// exitCode is an error that carries the code the runner exits with.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// smoke starts the lab on fresh data, runs the acceptance suite against its
+// gateway, stops the lab and answers the suite's exit code.
+func (l *lab) smoke(ctx context.Context) error {
+	data, err := os.MkdirTemp("", "lab-smoke-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(data)
+	l.cfg.DataDir = data
+	if l.cfg.RunID == "" {
+		// Broker names of this run never meet those of another run.
+		l.cfg.RunID = fmt.Sprintf("smoke-%d", time.Now().UnixNano())
+	}
+	f, took, err := l.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer l.stop(f)
+	gateway := "http://" + config.DialAddr(l.cfg.Addrs["gateway"])
+	l.console.Printf("lab: %s ready in %s — running the acceptance suite against %s", l.variant.Name, took.Round(time.Millisecond), gateway)
+	test := exec.CommandContext(ctx, "go", "test", "-tags", "smoke", "-count=1", "./shared/acceptance/")
+	test.Dir = l.root
+	test.Env = append(os.Environ(), "LAB_URL="+gateway, "LAB_VARIANT="+l.variant.Name, "LAB_RUN_ID="+l.cfg.RunID)
+	test.Stdout, test.Stderr = os.Stdout, os.Stderr
+	err = test.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		l.console.Printf("lab: %s passed the acceptance suite", l.variant.Name)
+		return nil
+	case ctx.Err() != nil:
+		return errInterrupted
+	case errors.As(err, &exit):
+		l.console.Printf("lab: %s failed the acceptance suite", l.variant.Name)
+		return exitCode(exit.ExitCode())
+	}
+	return fmt.Errorf("run the acceptance suite: %w", err)
+}

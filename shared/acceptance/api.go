@@ -1,0 +1,141 @@
+package acceptance
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/domain"
+)
+
+// API is a client of the lab's public API through the gateway, as any client would use it.
+type API struct {
+	t    testing.TB
+	base string
+	http *http.Client
+}
+
+// Response is a decoded answer.
+type Response struct {
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Problem problem
+}
+
+type problem struct {
+	Type     string              `json:"type"`
+	Title    string              `json:"title"`
+	Status   int                 `json:"status"`
+	Detail   string              `json:"detail"`
+	Instance string              `json:"instance"`
+	Errors   []domain.FieldError `json:"errors"`
+}
+
+// Do sends a request with a raw body ("" for none) and returns the answer.
+// invalid marks a request that is wrong on purpose, so the contract checker does
+// not blame the suite for it.
+func (a *API) Do(method, path, body string, invalid bool) Response {
+	a.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, a.base+path, rd)
+	if err != nil {
+		a.t.Fatalf("build %s %s: %v", method, path, err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if invalid {
+		req.Header.Set(invalidOnPurpose, "1")
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		a.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		a.t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	r := Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	if resp.StatusCode >= 400 {
+		_ = json.Unmarshal(b, &r.Problem)
+	}
+	return r
+}
+
+// call sends v as JSON, wants the status, and decodes the answer into out.
+func (a *API) call(method, path string, v any, want int, out any) Response {
+	a.t.Helper()
+	body := ""
+	if v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			a.t.Fatalf("encode: %v", err)
+		}
+		body = string(b)
+	}
+	r := a.Do(method, path, body, false)
+	if r.Status != want {
+		a.t.Fatalf("%s %s: got status %d, want %d; body %s", method, path, r.Status, want, r.Body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Body, out); err != nil {
+			a.t.Fatalf("%s %s: decode %s: %v", method, path, r.Body, err)
+		}
+	}
+	return r
+}
+
+// Get decodes the 200 answer of GET path into out.
+func (a *API) Get(path string, out any) {
+	a.t.Helper()
+	a.call(http.MethodGet, path, nil, http.StatusOK, out)
+}
+
+// Post sends v and decodes the answer, which must have status want, into out.
+func (a *API) Post(path string, v any, want int, out any) Response {
+	a.t.Helper()
+	return a.call(http.MethodPost, path, v, want, out)
+}
+
+// Delete sends DELETE and decodes the answer, which must have status want, into out.
+func (a *API) Delete(path string, want int, out any) {
+	a.t.Helper()
+	a.call(http.MethodDelete, path, nil, want, out)
+}
+
+// Eventually polls cond until it holds or the timeout passes.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for wait := 2 * time.Millisecond; ; wait = min(wait*2, 100*time.Millisecond) {
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(wait)
+	}
+}
+
+// jsonBody renders v as JSON for a raw request.
+func jsonBody(v any) string {
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(v); err != nil {
+		panic(fmt.Sprintf("encode %v: %v", v, err))
+	}
+	return b.String()
+}
+
+// invalidOnPurpose is the header that marks a request as deliberately invalid.
+const invalidOnPurpose = "X-Lab-Invalid-On-Purpose"

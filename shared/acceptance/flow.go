@@ -1,0 +1,168 @@
+package acceptance
+
+import (
+	"net/http"
+	"sync"
+
+	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/services/customers"
+	"github.com/microservice-patterns/lab/shared/services/warehouse"
+)
+
+// Scenario is one named part of the suite.
+type Scenario struct {
+	Name string
+	Run  func(s *Suite)
+}
+
+// Scenarios are the parts of the suite, in the order they run.
+var Scenarios = []Scenario{
+	{"order completes: reserved, confirmed, shipped, invoiced", completes},
+	{"not enough stock: item rejected, order confirms without it", rejected},
+	{"cancelled order returns all its stock", cancelled},
+	{"removed item returns its stock", removed},
+	{"illegal moves are refused and change nothing", illegalMoves},
+	{"bad input is refused with a problem and changes nothing", badInput},
+	{"concurrent orders never oversell", concurrent},
+	{"seed data and lists", seedAndLists},
+}
+
+func completes(s *Suite) {
+	kb, ms := warehouse.Seed[0], warehouse.Seed[1]
+	stockKB, stockMS := s.Product(kb.ProductID).Stock, s.Product(ms.ProductID).Stock
+	o := s.CreateOrder(SeedCustomerID)
+	a, b := s.AddItem(o.OrderID, kb.ProductID, 2), s.AddItem(o.OrderID, ms.ProductID, 1)
+	for _, it := range []domain.OrderItem{a, b} {
+		if it.Status != domain.ItemReserved || it.ReservationID == "" {
+			s.t.Fatalf("item %s: got %s with reservation %q, want RESERVED with one", it.ItemID, it.Status, it.ReservationID)
+		}
+	}
+	if got := s.Product(kb.ProductID).Stock; got != stockKB-2 {
+		s.t.Errorf("stock of %s after reserving 2: got %d, want %d", kb.Code, got, stockKB-2)
+	}
+	want := 2*kb.Price + ms.Price
+	if got := s.Order(o.OrderID).Total; got != want {
+		s.t.Errorf("total: got %d, want %d", got, want)
+	}
+	s.api.Post("/api/orders/"+o.OrderID+"/confirm", nil, http.StatusOK, nil)
+	done := s.WaitOrder(o.OrderID, domain.OrderCompleted)
+	ships := s.Shipments(o.OrderID)
+	if len(ships) != 1 || ships[0].Address != customers.Seed[0].Address || len(ships[0].Items) != 2 || ships[0].ShippedAt == nil {
+		s.t.Errorf("shipment: got %+v, want one shipped to %q with 2 items", ships, customers.Seed[0].Address)
+	}
+	invs := s.Invoices(o.OrderID)
+	if len(invs) != 1 || invs[0].Amount != want || invs[0].CustomerName != customers.Seed[0].Name || len(invs[0].Lines) != 2 {
+		s.t.Errorf("invoice: got %+v, want one of %d for %s with 2 lines", invs, want, customers.Seed[0].Name)
+	}
+	for _, r := range s.Reservations(o.OrderID) {
+		if r.Status != domain.ReservationConfirmed {
+			s.t.Errorf("reservation %s: got %s, want CONFIRMED", r.ReservationID, r.Status)
+		}
+	}
+	if got := s.Product(ms.ProductID).Stock; got != stockMS-1 {
+		s.t.Errorf("sold stock stays taken: got %d, want %d", got, stockMS-1)
+	}
+	if done.Total != want {
+		s.t.Errorf("completed total: got %d, want %d", done.Total, want)
+	}
+}
+
+func rejected(s *Suite) {
+	p := s.NewProduct(2, 1500)
+	o := s.CreateOrder(SeedCustomerID)
+	it := s.AddItem(o.OrderID, p.ProductID, 3)
+	if it.Status != domain.ItemRejected {
+		s.t.Fatalf("3 of a stock of 2: got %s, want REJECTED", it.Status)
+	}
+	if got := s.Product(p.ProductID).Stock; got != 2 {
+		s.t.Errorf("a rejection takes no stock: got %d, want 2", got)
+	}
+	if rs := s.Reservations(o.OrderID); len(rs) != 1 || rs[0].Reason == "" {
+		s.t.Errorf("a rejected reservation says why: got %+v", rs)
+	}
+	r := s.api.Do(http.MethodPost, "/api/orders/"+o.OrderID+"/confirm", "", false)
+	s.wantProblem(r, http.StatusConflict, "confirm with a rejected item")
+	s.api.Delete("/api/orders/"+o.OrderID+"/items/"+it.ItemID, http.StatusOK, nil)
+	s.AddItem(o.OrderID, p.ProductID, 2)
+	s.api.Post("/api/orders/"+o.OrderID+"/confirm", nil, http.StatusOK, nil)
+	s.WaitOrder(o.OrderID, domain.OrderCompleted)
+	if got := s.Product(p.ProductID).Stock; got != 0 {
+		s.t.Errorf("stock after selling all: got %d, want 0", got)
+	}
+}
+
+func cancelled(s *Suite) {
+	p, q := s.NewProduct(10, 700), s.NewProduct(10, 900)
+	o := s.CreateOrder(SeedCustomerID)
+	s.AddItem(o.OrderID, p.ProductID, 4)
+	s.AddItem(o.OrderID, q.ProductID, 11) // rejected: its reservation must be cancelled too
+	var got domain.Order
+	s.api.Post("/api/orders/"+o.OrderID+"/cancel", nil, http.StatusOK, &got)
+	if got.Status != domain.OrderCanceled || got.Total != 0 {
+		s.t.Errorf("cancelled order: got %s total %d, want CANCELED total 0", got.Status, got.Total)
+	}
+	for _, it := range got.Items {
+		if it.Status != domain.ItemCanceled {
+			s.t.Errorf("item %s of a cancelled order: got %s, want CANCELED", it.ItemID, it.Status)
+		}
+	}
+	Eventually(s.t, s.opts.Timeout, "stock to return", func() bool { return s.Product(p.ProductID).Stock == 10 })
+	Eventually(s.t, s.opts.Timeout, "reservations to be cancelled", func() bool {
+		for _, r := range s.Reservations(o.OrderID) {
+			if r.Status != domain.ReservationCanceled {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func removed(s *Suite) {
+	p, q := s.NewProduct(10, 1000), s.NewProduct(10, 300)
+	o := s.CreateOrder(SeedCustomerID)
+	a := s.AddItem(o.OrderID, p.ProductID, 3)
+	s.AddItem(o.OrderID, q.ProductID, 1)
+	var got domain.Order
+	s.api.Delete("/api/orders/"+o.OrderID+"/items/"+a.ItemID, http.StatusOK, &got)
+	if it := got.Item(a.ItemID); it == nil || it.Status != domain.ItemCanceled || got.Total != 300 {
+		s.t.Errorf("after removing: got %+v, want the item CANCELED and total 300", got)
+	}
+	Eventually(s.t, s.opts.Timeout, "stock to return", func() bool { return s.Product(p.ProductID).Stock == 10 })
+	s.api.Delete("/api/orders/"+o.OrderID+"/items/"+a.ItemID, http.StatusOK, nil) // again: a no-op
+	if got := s.Product(p.ProductID).Stock; got != 10 {
+		s.t.Errorf("removing twice returns stock once: got %d, want 10", got)
+	}
+	again := s.AddItem(o.OrderID, p.ProductID, 2) // a removed product can be added again
+	if again.Status != domain.ItemReserved {
+		s.t.Errorf("re-added item: got %s, want RESERVED", again.Status)
+	}
+}
+
+func concurrent(s *Suite) {
+	const buyers, each, stock = 12, 3, 20
+	p := s.NewProduct(stock, 100)
+	var wg sync.WaitGroup
+	results := make(chan domain.OrderItem, buyers)
+	for range buyers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := s.CreateOrder(customers.Seed[1].CustomerID)
+			results <- s.AddItem(o.OrderID, p.ProductID, each)
+		}()
+	}
+	wg.Wait()
+	close(results)
+	reserved := 0
+	for it := range results {
+		if it.Status == domain.ItemReserved {
+			reserved++
+		}
+	}
+	if reserved != stock/each {
+		s.t.Errorf("%d buyers of %d from a stock of %d: got %d reserved, want %d", buyers, each, stock, reserved, stock/each)
+	}
+	if got := s.Product(p.ProductID).Stock; got != stock-reserved*each {
+		s.t.Errorf("stock: got %d, want %d", got, stock-reserved*each)
+	}
+}

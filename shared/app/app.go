@@ -1,0 +1,86 @@
+// Package app turns a variant's wiring into running services: one service per
+// process in production (Main), or all five plus the gateway in one process for
+// tests and benchmarks (StartStack).
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/microservice-patterns/lab/shared/clients"
+	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/httpx"
+	"github.com/microservice-patterns/lab/shared/services/ordering"
+	"github.com/microservice-patterns/lab/shared/store"
+)
+
+// Deps is what the wiring of one service can draw on.
+type Deps struct {
+	Config config.Service
+	Log    *slog.Logger
+	// HTTP is the client for calls to other services; its transport went through Variant.Transport.
+	HTTP *http.Client
+}
+
+// Variant says how a variant wires its services. A nil field takes the
+// synchronous REST default, so a variant names only what its pattern changes.
+type Variant struct {
+	Name string
+	// Transport wraps the transport that service uses to call other services.
+	Transport func(service string, next http.RoundTripper) http.RoundTripper
+	// OrderingPorts builds the ports of the ordering service (default SyncOrderingPorts).
+	OrderingPorts func(d Deps) (ordering.Ports, error)
+	// Extend adds the variant's middleware or routes to a service's engine before
+	// the service's own routes are registered.
+	Extend func(service string, e *gin.Engine, d Deps) error
+}
+
+// SyncOrderingPorts hands ordering HTTP clients of the other services.
+func SyncOrderingPorts(d Deps) (ordering.Ports, error) {
+	u := d.Config.URLs
+	w := clients.NewWarehouse(u.Warehouse, d.HTTP)
+	return ordering.Ports{Customers: clients.NewCustomers(u.Customers, d.HTTP), Catalog: w, Reservations: w,
+		Shipping: clients.NewShipping(u.Shipping, d.HTTP), Billing: clients.NewBilling(u.Billing, d.HTTP)}, nil
+}
+
+// Service is one built service: its HTTP handler and what must be closed after it.
+type Service struct {
+	Handler http.Handler
+	Close   func() error
+}
+
+// Build opens the service's database, seeds it, wires the service as the variant
+// says and returns its HTTP handler.
+func Build(ctx context.Context, v Variant, cfg config.Service, log *slog.Logger) (*Service, error) {
+	db, err := store.OpenService(ctx, cfg.Name, cfg.DatabaseURL, cfg.SQLitePath)
+	if err != nil {
+		return nil, fmt.Errorf("%s: open database: %w", cfg.Name, err)
+	}
+	d := Deps{Config: cfg, Log: log, HTTP: httpClient(v, cfg)}
+	e := httpx.NewEngine(log)
+	httpx.Health(e, map[string]httpx.Check{"database": db.Ping})
+	if v.Extend != nil {
+		if err := v.Extend(cfg.Name, e, d); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("%s: extend: %w", cfg.Name, err)
+		}
+	}
+	if err := register(ctx, v, e, db, d); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+	}
+	return &Service{Handler: e, Close: db.Close}, nil
+}
+
+func httpClient(v Variant, cfg config.Service) *http.Client {
+	var t http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
+	t.(*http.Transport).MaxIdleConnsPerHost = 64
+	if v.Transport != nil {
+		t = v.Transport(cfg.Name, t)
+	}
+	return &http.Client{Transport: t, Timeout: cfg.HTTPTimeout}
+}

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/microservice-patterns/lab/shared/clients"
+	"github.com/microservice-patterns/lab/shared/services/billing"
+	"github.com/microservice-patterns/lab/shared/services/customers"
+	"github.com/microservice-patterns/lab/shared/services/ordering"
+	"github.com/microservice-patterns/lab/shared/services/shipping"
+	"github.com/microservice-patterns/lab/shared/services/warehouse"
+	"github.com/microservice-patterns/lab/shared/store"
+)
+
+// register builds the named service over its database and registers its routes.
+func register(ctx context.Context, v Variant, e *gin.Engine, db *store.DB, d Deps) error {
+	u := d.Config.URLs
+	switch d.Config.Name {
+	case "customers":
+		s := customers.New(store.NewCustomers(db))
+		customers.Routes(e, s)
+		return s.Seed(ctx)
+	case "warehouse":
+		s := warehouse.New(store.NewWarehouse(db))
+		warehouse.Routes(e, s)
+		warehouse.InternalRoutes(e, s)
+		return s.Seed(ctx)
+	case "shipping":
+		s := shipping.New(store.NewShipments(db), clients.NewOrdering(u.Ordering, d.HTTP),
+			clients.NewCustomers(u.Customers, d.HTTP), d.Config.ShipDelay)
+		shipping.Routes(e, s)
+		shipping.InternalRoutes(e, s)
+	case "billing":
+		s := billing.New(store.NewInvoices(db), clients.NewOrdering(u.Ordering, d.HTTP), clients.NewCustomers(u.Customers, d.HTTP))
+		billing.Routes(e, s)
+		billing.InternalRoutes(e, s)
+	case "ordering":
+		portsOf := v.OrderingPorts
+		if portsOf == nil {
+			portsOf = SyncOrderingPorts
+		}
+		ports, err := portsOf(d)
+		if err != nil {
+			return fmt.Errorf("wire ordering: %w", err)
+		}
+		s, err := ordering.New(store.NewOrders(db), ports)
+		if err != nil {
+			return err
+		}
+		ordering.Routes(e, s)
+	default:
+		return fmt.Errorf("unknown service %q", d.Config.Name)
+	}
+	return nil
+}

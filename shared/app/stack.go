@@ -1,0 +1,139 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/httpx"
+	gateway "github.com/microservice-patterns/lab/ui-gateway"
+)
+
+// StackOptions change how StartStack runs a variant.
+type StackOptions struct {
+	DataDir      string            // where the SQLite files go; required unless every service has a database URL
+	DatabaseURLs map[string]string // PostgreSQL URL per service, optional
+	ShipDelay    time.Duration     // 0 in tests
+	Log          *slog.Logger      // nil: discard
+	// Env overrides environment variables for the services' configuration.
+	Env map[string]string
+}
+
+// Stack is a variant running in this process: five services and the gateway,
+// each on its own loopback port.
+type Stack struct {
+	URL      string            // the gateway's base URL
+	Services map[string]string // each service's base URL
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	closers  []func() error
+	errs     chan error
+}
+
+// StartStack starts every service of the variant and the gateway on 127.0.0.1:0.
+func StartStack(ctx context.Context, v Variant, opts StackOptions) (*Stack, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	listeners := map[string]net.Listener{}
+	st := &Stack{Services: map[string]string{}, errs: make(chan error, 8)}
+	for _, name := range append([]string{"gateway"}, config.Services...) {
+		ln, err := httpx.Listen("127.0.0.1:0")
+		if err != nil {
+			closeAll(listeners)
+			return nil, err
+		}
+		listeners[name] = ln
+		st.Services[name] = "http://" + ln.Addr().String()
+	}
+	st.URL = st.Services["gateway"]
+	delete(st.Services, "gateway")
+	env := stackEnv(v, st, opts)
+	ctx, st.cancel = context.WithCancel(ctx)
+	for _, name := range config.Services {
+		if err := st.startService(ctx, v, name, env, listeners[name], opts.Log); err != nil {
+			closeAll(listeners)
+			st.Stop()
+			return nil, err
+		}
+	}
+	return st, st.startGateway(ctx, env, listeners["gateway"], opts.Log)
+}
+
+func stackEnv(v Variant, st *Stack, opts StackOptions) config.Getenv {
+	env := map[string]string{"LAB_VARIANT": v.Name, "LAB_DATA_DIR": opts.DataDir, "SHIPPING_DELAY": opts.ShipDelay.String()}
+	for name, u := range st.Services {
+		env[strings.ToUpper(name)+"_URL"] = u
+	}
+	for name, u := range opts.DatabaseURLs {
+		env[strings.ToUpper(name)+"_DATABASE_URL"] = u
+	}
+	for k, val := range opts.Env {
+		env[k] = val
+	}
+	return func(k string) string { return env[k] }
+}
+
+func (st *Stack) startService(ctx context.Context, v Variant, name string, env config.Getenv, ln net.Listener, log *slog.Logger) error {
+	cfg, err := config.LoadService(name, v.Name, env)
+	if err != nil {
+		return err
+	}
+	svc, err := Build(ctx, v, cfg, log.With("service", name))
+	if err != nil {
+		return err
+	}
+	st.closers = append(st.closers, svc.Close)
+	st.serve(ctx, ln, svc.Handler, log)
+	return nil
+}
+
+func (st *Stack) startGateway(ctx context.Context, env config.Getenv, ln net.Listener, log *slog.Logger) error {
+	cfg, err := config.LoadGateway(env)
+	if err != nil {
+		st.Stop()
+		return err
+	}
+	cfg.UIDist = ""
+	h, err := gateway.New(cfg, log.With("service", "gateway"))
+	if err != nil {
+		ln.Close()
+		st.Stop()
+		return fmt.Errorf("gateway: %w", err)
+	}
+	st.serve(ctx, ln, h, log)
+	return nil
+}
+
+func (st *Stack) serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) {
+	st.wg.Add(1)
+	go func() {
+		defer st.wg.Done()
+		if err := httpx.Serve(ctx, ln, h, log, 2*time.Second); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			st.errs <- err
+		}
+	}()
+}
+
+// Stop shuts every server down and closes the databases.
+func (st *Stack) Stop() {
+	st.cancel()
+	st.wg.Wait()
+	for _, c := range st.closers {
+		_ = c()
+	}
+}
+
+func closeAll(ls map[string]net.Listener) {
+	for _, ln := range ls {
+		ln.Close()
+	}
+}

@@ -1,0 +1,217 @@
+package messaging
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// RelayConfig tunes a Relay; the zero value takes the defaults.
+type RelayConfig struct {
+	// Batch is how many rows one round reads and publishes before it waits for
+	// their confirms: the publish window. Default 100.
+	Batch int
+	// Poll is how often the relay looks for rows it was not nudged about. Default 200ms.
+	Poll time.Duration
+	// ConfirmTimeout bounds the wait for a round's confirms. Default 10s.
+	ConfirmTimeout time.Duration
+	// Reconnect is the wait between connection attempts. Default 100ms doubling to 2s.
+	Reconnect Backoff
+	// Logger receives connection losses and failures. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Relay publishes the rows of an outbox, in insertion order, as persistent
+// messages with publisher confirms, and marks a row sent only after the broker
+// has confirmed it. While the broker is unreachable the rows wait; the relay
+// reconnects with backoff and drains them in order. A row whose confirm was lost
+// with the connection is published again: delivery is at least once, and the
+// consumers' inbox makes the repeat harmless. Run one relay per database.
+type Relay struct {
+	ob        *Outbox
+	url       string
+	names     Names
+	cfg       RelayConfig
+	log       *slog.Logger
+	connected atomic.Bool
+}
+
+// NewRelay returns the relay of ob, publishing to the exchange of names at url.
+func NewRelay(ob *Outbox, url string, names Names, cfg RelayConfig) *Relay {
+	if cfg.Batch <= 0 {
+		cfg.Batch = 100
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 200 * time.Millisecond
+	}
+	if cfg.ConfirmTimeout <= 0 {
+		cfg.ConfirmTimeout = 10 * time.Second
+	}
+	cfg.Reconnect = cfg.Reconnect.orDefault(defaultReconnect)
+	return &Relay{ob: ob, url: url, names: names, cfg: cfg, log: orDefault(cfg.Logger).With("component", "relay")}
+}
+
+// Run publishes until ctx ends, reconnecting whenever the broker goes away, and
+// returns nil then. It leaves no goroutine behind.
+func (r *Relay) Run(ctx context.Context) error {
+	open := func() (*session, error) { return openSession(r.url, r.names.connectionName("relay")) }
+	keepSession(ctx, open, r.cfg.Reconnect, r.log, r.serve)
+	return nil
+}
+
+// Connected reports whether the relay holds a working broker connection.
+func (r *Relay) Connected() bool { return r.connected.Load() }
+
+// serve drains the outbox on one session whenever nudged or polled.
+func (r *Relay) serve(ctx context.Context, s *session) error {
+	if err := declareExchange(s.ch, r.names); err != nil {
+		return err
+	}
+	if err := s.ch.Confirm(false); err != nil {
+		return fmt.Errorf("enter confirm mode: %w", err)
+	}
+	r.connected.Store(true)
+	defer r.connected.Store(false)
+	tick := time.NewTicker(r.cfg.Poll)
+	defer tick.Stop()
+	for {
+		if err := r.drain(ctx, s); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e := <-s.closed:
+			return closedErr(e)
+		case <-r.ob.nudge:
+		case <-tick.C:
+		}
+	}
+}
+
+// drain publishes unsent rows, batch after batch, until none is left. A database
+// error is logged and left to the next round; a broker error ends the session.
+func (r *Relay) drain(ctx context.Context, s *session) error {
+	for {
+		rows, err := r.fetch(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Error("read outbox", "err", err)
+			}
+			return nil
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		sent, pubErr := r.publish(ctx, s, rows)
+		if err := r.markSent(ctx, sent); err != nil {
+			r.log.Error("mark outbox rows sent; they will be published again", "err", err)
+			return pubErr
+		}
+		if pubErr != nil || len(rows) < r.cfg.Batch {
+			return pubErr
+		}
+	}
+}
+
+// outboxRow is one unsent event.
+type outboxRow struct {
+	seq              int64
+	id, typ, headers string
+	payload          []byte
+}
+
+// fetch reads the oldest unsent rows. It reads every unsent row, not only those
+// after the last one sent, so a row that committed late is not skipped.
+func (r *Relay) fetch(ctx context.Context) ([]outboxRow, error) {
+	db := r.ob.db
+	rows, err := db.SQL.QueryContext(ctx, db.Rebind(
+		`SELECT seq, event_id, type, payload, headers FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?`),
+		r.cfg.Batch)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []outboxRow
+	for rows.Next() {
+		var row outboxRow
+		var payload string
+		if err := rows.Scan(&row.seq, &row.id, &row.typ, &payload, &row.headers); err != nil {
+			return nil, err
+		}
+		row.payload = []byte(payload)
+		out = append(out, row)
+	}
+	return out, rows.Err()
+}
+
+// publish sends the rows in order, then waits for their confirms in order, and
+// returns the seq of every row up to the first that was not confirmed.
+func (r *Relay) publish(ctx context.Context, s *session, rows []outboxRow) ([]int64, error) {
+	confirms := make([]*amqp.DeferredConfirmation, 0, len(rows))
+	var pubErr error
+	for _, row := range rows {
+		dc, err := s.ch.PublishWithDeferredConfirmWithContext(ctx, r.names.Exchange(), row.typ, false, false,
+			row.publishing())
+		if err != nil {
+			pubErr = fmt.Errorf("publish event %s: %w", row.id, err)
+			break
+		}
+		confirms = append(confirms, dc)
+	}
+	wctx, cancel := context.WithTimeout(ctx, r.cfg.ConfirmTimeout)
+	defer cancel()
+	sent := make([]int64, 0, len(confirms))
+	for i, dc := range confirms {
+		acked, err := dc.WaitContext(wctx)
+		if err != nil {
+			return sent, fmt.Errorf("wait for the confirm of event %s: %w", rows[i].id, err)
+		}
+		if !acked {
+			return sent, fmt.Errorf("broker refused event %s", rows[i].id)
+		}
+		sent = append(sent, rows[i].seq)
+	}
+	return sent, pubErr
+}
+
+// publishing is the AMQP message of a row: the CloudEvents document as body,
+// the event's id, type and time repeated in the properties, persistent.
+func (row outboxRow) publishing() amqp.Publishing {
+	var meta struct {
+		Time   time.Time `json:"time"`
+		Source string    `json:"source"`
+	}
+	_ = json.Unmarshal(row.payload, &meta) // written by AddToOutbox: it decodes
+	return amqp.Publishing{
+		Headers: amqpHeaders(row.headers), ContentType: ContentType, DeliveryMode: amqp.Persistent,
+		MessageId: row.id, Type: row.typ, Timestamp: meta.Time, AppId: meta.Source, Body: row.payload,
+	}
+}
+
+// markSent records that the broker confirmed the rows. It goes on after ctx
+// ends: the confirms are in, and forgetting them would publish the rows again.
+func (r *Relay) markSent(ctx context.Context, seqs []int64) error {
+	if len(seqs) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	args := make([]any, len(seqs))
+	for i, seq := range seqs {
+		args[i] = seq
+	}
+	db := r.ob.db
+	q := `UPDATE outbox SET sent_at = CURRENT_TIMESTAMP WHERE seq IN (?` + strings.Repeat(", ?", len(seqs)-1) + `)`
+	if _, err := db.SQL.ExecContext(ctx, db.Rebind(q), args...); err != nil {
+		return errors.Join(fmt.Errorf("mark %d outbox rows sent", len(seqs)), err)
+	}
+	return nil
+}

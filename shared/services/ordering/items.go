@@ -1,0 +1,116 @@
+package ordering
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/microservice-patterns/lab/shared/domain"
+)
+
+// AddItem adds a product to an OPEN order and reserves its stock at the warehouse.
+// The item is stored PENDING first, so that a concurrent add of the same product
+// is refused; when the warehouse cannot be reached the item is taken out again
+// and the order is as before.
+func (s *Service) AddItem(ctx context.Context, orderID string, in domain.NewItem) (domain.OrderItem, error) {
+	if err := in.Validate(); err != nil {
+		return domain.OrderItem{}, err
+	}
+	o, err := s.repo.Order(ctx, orderID)
+	if err != nil {
+		return domain.OrderItem{}, err
+	}
+	if err := o.CheckAddItem(in.ProductID); err != nil {
+		return domain.OrderItem{}, err
+	}
+	p, err := s.ports.Catalog.Product(ctx, in.ProductID)
+	if err != nil {
+		return domain.OrderItem{}, unknownAsInvalid(err, "productId", "no product has this id")
+	}
+	item := domain.OrderItem{ItemID: domain.NewID(), ProductID: p.ProductID, Quantity: in.Quantity,
+		UnitPrice: p.Price, Status: domain.ItemPending}
+	if _, err := s.repo.UpdateOrder(ctx, orderID, func(o *domain.Order) error {
+		if err := o.CheckAddItem(in.ProductID); err != nil {
+			return err
+		}
+		o.Items, o.UpdatedAt = append(o.Items, item), domain.Now()
+		return nil
+	}); err != nil {
+		return domain.OrderItem{}, err
+	}
+	return s.reserve(ctx, orderID, item)
+}
+
+// reserve asks the warehouse for the item's stock and records the answer.
+func (s *Service) reserve(ctx context.Context, orderID string, item domain.OrderItem) (domain.OrderItem, error) {
+	r, err := s.ports.Reservations.Reserve(ctx, domain.ReservationRequest{OrderID: orderID, ItemID: item.ItemID,
+		ProductID: item.ProductID, Quantity: item.Quantity})
+	if err != nil {
+		s.dropPending(context.WithoutCancel(ctx), orderID, item.ItemID)
+		return domain.OrderItem{}, fmt.Errorf("reserve stock: %w", err)
+	}
+	status := domain.ItemRejected
+	if r.Status == domain.ReservationReserved {
+		status = domain.ItemReserved
+	}
+	var recorded bool
+	o, err := s.repo.UpdateOrder(ctx, orderID, func(o *domain.Order) error {
+		if it := o.Item(item.ItemID); it != nil && it.Status == domain.ItemPending {
+			it.UnitPrice = r.UnitPrice
+		}
+		recorded = o.SetItemOutcome(item.ItemID, r.ReservationID, status, domain.Now())
+		return nil
+	})
+	if err != nil {
+		return domain.OrderItem{}, err
+	}
+	if !recorded && r.Status == domain.ReservationReserved {
+		// The order moved on meanwhile (it was cancelled): release the stock again.
+		if _, err := s.ports.Reservations.CancelReservation(ctx, r.ReservationID); err != nil {
+			return domain.OrderItem{}, fmt.Errorf("release reservation of a cancelled item: %w", err)
+		}
+	}
+	return *o.Item(item.ItemID), nil
+}
+
+// dropPending takes a PENDING item out of its order again.
+func (s *Service) dropPending(ctx context.Context, orderID, itemID string) {
+	_, _ = s.repo.UpdateOrder(ctx, orderID, func(o *domain.Order) error {
+		for i, it := range o.Items {
+			if it.ItemID == itemID && it.Status == domain.ItemPending {
+				o.Items = append(o.Items[:i], o.Items[i+1:]...)
+				return nil
+			}
+		}
+		return nil
+	})
+}
+
+// RemoveItem cancels an item of an OPEN order and releases its reservation.
+// Removing an item that is already CANCELED is a no-op.
+func (s *Service) RemoveItem(ctx context.Context, orderID, itemID string) (domain.Order, error) {
+	o, err := s.repo.Order(ctx, orderID)
+	if err != nil {
+		return domain.Order{}, err
+	}
+	it, err := o.CheckRemoveItem(itemID)
+	if err != nil {
+		return domain.Order{}, err
+	}
+	if it.Status == domain.ItemCanceled {
+		return o, nil
+	}
+	if it.ReservationID != "" {
+		if _, err := s.ports.Reservations.CancelReservation(ctx, it.ReservationID); err != nil {
+			return domain.Order{}, fmt.Errorf("cancel reservation %s: %w", it.ReservationID, err)
+		}
+	}
+	return s.repo.UpdateOrder(ctx, orderID, func(o *domain.Order) error {
+		it, err := o.CheckRemoveItem(itemID)
+		if err != nil {
+			return err
+		}
+		it.Status, o.UpdatedAt = domain.ItemCanceled, domain.Now()
+		o.Recalculate()
+		return nil
+	})
+}

@@ -1,0 +1,75 @@
+package ordering
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/httpx"
+)
+
+// Routes registers the public API of the ordering service.
+func Routes(r gin.IRouter, s *Service) {
+	r.GET("/api/orders", func(c *gin.Context) { listOrders(c, s) })
+	r.POST("/api/orders", httpx.Create(func(o domain.Order) string { return "/api/orders/" + o.OrderID }, s.Create))
+	r.GET("/api/orders/:orderId", httpx.ByID("orderId", s.Order))
+	r.POST("/api/orders/:orderId/confirm", httpx.ByID("orderId", s.Confirm))
+	r.POST("/api/orders/:orderId/cancel", httpx.ByID("orderId", s.Cancel))
+	r.POST("/api/orders/:orderId/items", func(c *gin.Context) { addItem(c, s) })
+	r.GET("/api/orders/:orderId/items/:itemId", func(c *gin.Context) {
+		orderID, itemID, ok := itemIDs(c)
+		if ok {
+			it, err := s.Item(c.Request.Context(), orderID, itemID)
+			httpx.Respond(c, http.StatusOK, it, err)
+		}
+	})
+	r.DELETE("/api/orders/:orderId/items/:itemId", func(c *gin.Context) {
+		orderID, itemID, ok := itemIDs(c)
+		if ok {
+			o, err := s.RemoveItem(c.Request.Context(), orderID, itemID)
+			httpx.Respond(c, http.StatusOK, o, err)
+		}
+	})
+}
+
+func listOrders(c *gin.Context, s *Service) {
+	customerID, ok := httpx.QueryID(c, "customerId")
+	if !ok {
+		return
+	}
+	status := c.Query("status")
+	if status != "" && !domain.ValidOrderStatus(status) {
+		httpx.WriteError(c, domain.Invalid(domain.FieldError{Field: "status",
+			Message: "must be one of OPEN, CONFIRMED, SHIPPED, COMPLETED, CANCELED"}))
+		return
+	}
+	list, err := s.Orders(c.Request.Context(), customerID, domain.OrderStatus(status))
+	httpx.List(c, list, err)
+}
+
+func addItem(c *gin.Context, s *Service) {
+	orderID, ok := httpx.PathID(c, "orderId")
+	if !ok {
+		return
+	}
+	var in domain.NewItem
+	if !httpx.Bind(c, &in) {
+		return
+	}
+	it, err := s.AddItem(c.Request.Context(), orderID, in)
+	if err != nil {
+		httpx.WriteError(c, err)
+		return
+	}
+	c.Header("Location", "/api/orders/"+orderID+"/items/"+it.ItemID)
+	c.JSON(http.StatusCreated, it)
+}
+
+func itemIDs(c *gin.Context) (orderID, itemID string, ok bool) {
+	if orderID, ok = httpx.PathID(c, "orderId"); !ok {
+		return "", "", false
+	}
+	itemID, ok = httpx.PathID(c, "itemId")
+	return orderID, itemID, ok
+}

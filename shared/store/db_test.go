@@ -1,0 +1,151 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/store"
+)
+
+func TestMigrations(t *testing.T) {
+	for _, service := range []string{"customers", "warehouse", "ordering", "shipping", "billing"} {
+		t.Run(service, func(t *testing.T) {
+			fsys, err := store.Migrations(service)
+			must(t, err)
+			if _, err := fs.Stat(fsys, "00001_init.sql"); err != nil {
+				t.Fatalf("got %v, want 00001_init.sql", err)
+			}
+		})
+	}
+	for _, service := range []string{"", "payments", "..", "customers/00001_init.sql"} {
+		t.Run("refuses "+service, func(t *testing.T) {
+			if _, err := store.Migrations(service); err == nil {
+				t.Fatalf("Migrations(%q): got no error", service)
+			}
+		})
+	}
+}
+
+func TestDB_reopen(t *testing.T) {
+	for _, dialect := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(dialect), func(t *testing.T) {
+			t.Parallel()
+			dbURL, path := newLocation(t, dialect)
+			c := newCustomer(1)
+			must(t, store.NewCustomers(mustOpen(t, "customers", dbURL, path)).CreateCustomer(t.Context(), c))
+			// The second open finds the migrations applied and keeps the data.
+			if _, err := store.NewCustomers(mustOpen(t, "customers", dbURL, path)).Customer(t.Context(), c.CustomerID); err != nil {
+				t.Fatalf("after reopening: %v", err)
+			}
+		})
+	}
+}
+
+func TestOpenService_unknownService(t *testing.T) {
+	if _, err := store.OpenService(t.Context(), "payments", "", t.TempDir()+"/x.db"); err == nil {
+		t.Fatal("got no error")
+	}
+}
+
+func TestDB_timesRoundTrip(t *testing.T) {
+	forEachDB(t, "customers", func(t *testing.T, db *store.DB) {
+		s := store.NewCustomers(db)
+		for _, want := range []time.Time{
+			domain.Now(),
+			time.Date(2024, 2, 29, 23, 59, 59, 999999000, time.UTC),
+			time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+			time.Date(2025, 6, 1, 12, 0, 0, 1000, time.UTC),
+		} {
+			c := newCustomer(0)
+			c.CreatedAt = want
+			must(t, s.CreateCustomer(t.Context(), c))
+			got, err := s.Customer(t.Context(), c.CustomerID)
+			must(t, err)
+			if !reflect.DeepEqual(got, c) {
+				t.Errorf("got %+v, want %+v", got, c)
+			}
+			if got.CreatedAt.Location() != time.UTC {
+				t.Errorf("location: got %v, want UTC", got.CreatedAt.Location())
+			}
+		}
+	})
+}
+
+func TestDB_InTx(t *testing.T) {
+	forEachDB(t, "customers", func(t *testing.T, db *store.DB) {
+		s := store.NewCustomers(db)
+		t.Run("a failure after two writes rolls both back", func(t *testing.T) {
+			a, b := newCustomer(1), newCustomer(2)
+			boom := errors.New("boom")
+			err := db.InTx(t.Context(), func(ctx context.Context) error {
+				must(t, s.CreateCustomer(ctx, a))
+				must(t, s.CreateCustomer(ctx, b))
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("got %v, want boom", err)
+			}
+			for _, c := range []domain.Customer{a, b} {
+				_, err := s.Customer(t.Context(), c.CustomerID)
+				wantCode(t, err, domain.CodeNotFound)
+			}
+		})
+		t.Run("a nested transaction joins the outer one", func(t *testing.T) {
+			a := newCustomer(3)
+			err := db.InTx(t.Context(), func(ctx context.Context) error {
+				must(t, db.InTx(ctx, func(ctx context.Context) error { return s.CreateCustomer(ctx, a) }))
+				return errors.New("outer fails")
+			})
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			_, err = s.Customer(t.Context(), a.CustomerID)
+			wantCode(t, err, domain.CodeNotFound)
+		})
+		t.Run("a successful transaction commits", func(t *testing.T) {
+			a := newCustomer(4)
+			must(t, db.InTx(t.Context(), func(ctx context.Context) error { return s.CreateCustomer(ctx, a) }))
+			_, err := s.Customer(t.Context(), a.CustomerID)
+			must(t, err)
+		})
+	})
+}
+
+func TestIsUniqueViolation(t *testing.T) {
+	forEachDB(t, "warehouse", func(t *testing.T, db *store.DB) {
+		p := newProduct(1)
+		_, err := db.SQL.ExecContext(t.Context(), db.Rebind("INSERT INTO products (product_id, code, name, description, stock, price, currency) VALUES (?, ?, 'n', '', 1, 1, 'EUR')"), p.ProductID, p.Code)
+		must(t, err)
+		_, err = db.SQL.ExecContext(t.Context(), db.Rebind("INSERT INTO products (product_id, code, name, description, stock, price, currency) VALUES (?, ?, 'n', '', 1, 1, 'EUR')"), domain.NewID(), p.Code)
+		if !store.IsUniqueViolation(err) {
+			t.Errorf("duplicate code: got %v, want a unique violation", err)
+		}
+		_, err = db.SQL.ExecContext(t.Context(), db.Rebind("INSERT INTO products (product_id, code, name, description, stock, price, currency) VALUES (?, ?, 'n', '', 1, 1, 'EUR')"), p.ProductID, "other")
+		if !store.IsUniqueViolation(err) {
+			t.Errorf("duplicate id: got %v, want a unique violation", err)
+		}
+		_, err = db.SQL.ExecContext(t.Context(), db.Rebind("UPDATE products SET stock = -1 WHERE product_id = ?"), p.ProductID)
+		if err == nil || store.IsUniqueViolation(err) {
+			t.Errorf("check violation: got %v, want an error that is not a unique violation", err)
+		}
+		if store.IsUniqueViolation(nil) {
+			t.Error("nil is a unique violation")
+		}
+	})
+}
+
+func TestOpen_sqlitePathNeedsEscaping(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "my data?#%20")
+	db := mustOpen(t, "customers", "", filepath.Join(dir, "customers.db"))
+	must(t, db.Ping(t.Context()))
+	if _, err := os.Stat(filepath.Join(dir, "customers.db")); err != nil {
+		t.Fatalf("the database is not where it was asked to be: %v", err)
+	}
+}

@@ -1,0 +1,133 @@
+import { useEffect, useRef } from 'react';
+import { api } from './api';
+import { useAsync, useHash, useStoredState } from './hooks';
+import { parseRoute, routeHref, type Route } from './routes';
+import { Documents } from './views/Documents';
+import { LabPanel, type EventSourceFactory } from './views/LabPanel';
+import { OrdersList } from './views/OrdersList';
+import { OrderView } from './views/OrderView';
+import { Shop } from './views/Shop';
+
+const TABS: { view: Route['view']; label: string; href: string }[] = [
+  { view: 'shop', label: 'Shop', href: '#/shop' },
+  { view: 'orders', label: 'Orders', href: '#/orders' },
+  { view: 'documents', label: 'Shipments & invoices', href: '#/documents' },
+  { view: 'lab', label: 'Lab', href: '#/lab' },
+];
+
+const TITLES: Record<Route['view'], string> = {
+  shop: 'Shop',
+  orders: 'Orders',
+  order: 'Order',
+  documents: 'Shipments and invoices',
+  lab: 'Lab panel',
+};
+
+export interface AppProps {
+  pollMs?: number;
+  createEventSource?: EventSourceFactory;
+}
+
+export function App({ pollMs, createEventSource }: AppProps) {
+  const route = parseRoute(useHash());
+  const [customerId, setCustomerId] = useStoredState('lab.customerId', '');
+  const [currentOrderId, setCurrentOrderId] = useStoredState('lab.currentOrderId', '');
+  const info = useAsync((s) => api.labInfo(s), [], 15000);
+  const mainRef = useRef<HTMLElement>(null);
+
+  const activeTab = route.view === 'order' ? 'orders' : route.view;
+  const routeKey = routeHref(route);
+
+  // Move focus to the new view's heading for keyboard and screen reader users.
+  const first = useRef(true);
+  useEffect(() => {
+    document.title = `${TITLES[route.view]} · Microservice patterns lab`;
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    mainRef.current?.focus();
+  }, [routeKey, route.view]);
+
+  const go = (r: Route) => {
+    window.location.hash = routeHref(r);
+  };
+
+  let view;
+  switch (route.view) {
+    case 'shop':
+      view = (
+        <Shop
+          customerId={customerId}
+          onCustomerChange={(id) => {
+            if (id !== customerId) setCurrentOrderId('');
+            setCustomerId(id);
+          }}
+          currentOrderId={currentOrderId}
+          onCurrentOrderChange={setCurrentOrderId}
+          pollMs={pollMs}
+        />
+      );
+      break;
+    case 'orders':
+      view = <OrdersList />;
+      break;
+    case 'order':
+      view = (
+        <OrderView
+          key={route.orderId}
+          orderId={route.orderId}
+          pollMs={pollMs}
+          onShopForOrder={(o) => {
+            setCustomerId(o.customerId);
+            setCurrentOrderId(o.orderId);
+            go({ view: 'shop' });
+          }}
+        />
+      );
+      break;
+    case 'documents':
+      view = <Documents orderId={route.orderId} onFilter={(orderId) => go({ view: 'documents', orderId })} />;
+      break;
+    case 'lab':
+      view = <LabPanel createEventSource={createEventSource} />;
+      break;
+  }
+
+  return (
+    <>
+      <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); mainRef.current?.focus(); }}>
+        Skip to content
+      </a>
+      <header className="top">
+        <div className="brand">
+          <span className="brand-name">Microservice patterns lab</span>
+          <span className="variant-chip" title="The running variant">
+            {info.data ? (
+              <>variant: <strong>{info.data.variant}</strong></>
+            ) : info.error ? (
+              info.error.status === 0 ? 'gateway unreachable' : 'variant unknown'
+            ) : (
+              'variant: …'
+            )}
+          </span>
+        </div>
+        <nav aria-label="Views">
+          <ul className="tabs">
+            {TABS.map((t) => (
+              <li key={t.view}>
+                <a href={t.href} aria-current={activeTab === t.view ? 'page' : undefined}>
+                  {t.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </header>
+      <main id="main" ref={mainRef} tabIndex={-1} aria-labelledby="view-title">
+        <h1 id="view-title">{TITLES[route.view]}</h1>
+        {view}
+      </main>
+    </>
+  );
+}

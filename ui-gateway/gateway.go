@@ -1,0 +1,104 @@
+// Package gateway is the lab's one entry point: it proxies the public API to the
+// five services, serves the UI, and answers the lab's own endpoints under /api/lab/
+// (service health, live events, fault controls, circuit breakers).
+package gateway
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/httpx"
+)
+
+// Option changes the gateway that New builds; later variants add their pattern with one.
+type Option func(*options)
+
+type options struct {
+	middleware []gin.HandlerFunc
+	events     http.Handler
+}
+
+// WithMiddleware adds middleware in front of every route, after the request id and
+// the access log (a rate limiter, token verification …).
+func WithMiddleware(m ...gin.HandlerFunc) Option {
+	return func(o *options) { o.middleware = append(o.middleware, m...) }
+}
+
+// WithEvents serves GET /api/lab/events with h: the live event stream of a
+// variant that uses a message broker.
+func WithEvents(h http.Handler) Option {
+	return func(o *options) { o.events = h }
+}
+
+// gateway holds what the handlers share.
+type gateway struct {
+	variant  string
+	services map[string]*url.URL // base URL of each service, by name
+	proxy    http.Handler
+	timeout  time.Duration // bounds one proxied request; 0 means none
+	probe    *http.Client  // for the readiness checks of /api/lab/info
+	uiDist   string
+	log      *slog.Logger
+}
+
+// New returns the gateway's HTTP handler for cfg.
+func New(cfg config.Gateway, log *slog.Logger, opts ...Option) (http.Handler, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	services, err := parseURLs(cfg.URLs)
+	if err != nil {
+		return nil, err
+	}
+	transport := upstreamTransport()
+	g := &gateway{
+		variant:  cfg.Variant,
+		services: services,
+		proxy:    newProxy(transport, log),
+		timeout:  cfg.UpstreamTimeout,
+		probe:    &http.Client{Transport: transport, Timeout: probeTimeout},
+		uiDist:   cfg.UIDist,
+		log:      log,
+	}
+	// Every request through the gateway is worth a line, so the engine's access
+	// log (debug level in the services) is written at info level here.
+	e := httpx.NewEngine(slog.New(promote{log.Handler()}), httpx.WithMiddleware(o.middleware...))
+	httpx.Health(e, nil)
+	g.routes(e, o.events)
+	return e, nil
+}
+
+func (g *gateway) routes(e *gin.Engine, events http.Handler) {
+	for prefix, service := range routeTable {
+		h := g.forward(service)
+		e.Any(prefix, h)
+		e.Any(prefix+"/*rest", h)
+	}
+	lab := e.Group("/api/lab")
+	lab.GET("/info", g.info)
+	lab.GET("/events", g.events(events))
+	lab.GET("/faults/:service", g.faults)
+	lab.PUT("/faults/:service", g.faults)
+	lab.GET("/breakers", g.breakers)
+	// The UI takes every path no route claims; it answers problems under /api/.
+	e.NoRoute(g.ui)
+}
+
+func parseURLs(urls config.URLs) (map[string]*url.URL, error) {
+	services := map[string]*url.URL{}
+	for name, raw := range urls.ByName() {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("gateway: the URL of %s must be an absolute http(s) URL, got %q", name, raw)
+		}
+		services[name] = u
+	}
+	return services, nil
+}

@@ -1,0 +1,107 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/httpx"
+)
+
+// probeTimeout bounds one readiness check of /api/lab/info.
+const probeTimeout = time.Second
+
+// LabInfo is the answer of GET /api/lab/info.
+type LabInfo struct {
+	Variant  string          `json:"variant"`
+	Services []ServiceHealth `json:"services"`
+}
+
+// ServiceHealth is what the gateway saw when it asked one service's /readyz.
+type ServiceHealth struct {
+	Name      string  `json:"name"`
+	URL       string  `json:"url"`
+	Healthy   bool    `json:"healthy"`
+	Status    int     `json:"status,omitempty"` // 0 when no answer came back
+	LatencyMs float64 `json:"latencyMs"`
+	Error     string  `json:"error,omitempty"`
+}
+
+// info answers the variant and the readiness of every service, checked concurrently.
+func (g *gateway) info(c *gin.Context) {
+	out := LabInfo{Variant: g.variant, Services: make([]ServiceHealth, len(config.Services))}
+	var wg sync.WaitGroup
+	for i, name := range config.Services {
+		wg.Go(func() { out.Services[i] = g.check(c.Request.Context(), name) })
+	}
+	wg.Wait()
+	c.JSON(http.StatusOK, out)
+}
+
+func (g *gateway) check(ctx context.Context, name string) ServiceHealth {
+	base := g.services[name]
+	s := ServiceHealth{Name: name, URL: base.String()}
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base.String(), "/")+"/readyz", nil)
+	if err != nil {
+		s.Error = err.Error()
+		return s
+	}
+	req.Header.Set(httpx.RequestIDHeader, httpx.RequestID(ctx))
+	start := time.Now()
+	resp, err := g.probe.Do(req)
+	s.LatencyMs = math.Round(float64(time.Since(start).Microseconds())/100) / 10
+	if err != nil {
+		s.Error = rootCause(err).Error()
+		if isTimeout(err) {
+			s.Error = fmt.Sprintf("no answer within %s", probeTimeout)
+		}
+		return s
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	s.Status, s.Healthy = resp.StatusCode, resp.StatusCode == http.StatusOK
+	if !s.Healthy {
+		s.Error = "/readyz answered " + resp.Status
+	}
+	return s
+}
+
+// events delegates to the variant's event stream, when it has one.
+func (g *gateway) events(h http.Handler) gin.HandlerFunc {
+	if h != nil {
+		return gin.WrapH(h)
+	}
+	return func(c *gin.Context) {
+		httpx.WriteProblem(c, httpx.NewProblem(http.StatusNotFound,
+			fmt.Sprintf("variant %s has no events: it uses no message broker", g.variant)))
+	}
+}
+
+// faults reads or sets the fault injection of one service (its /admin/faults).
+func (g *gateway) faults(c *gin.Context) {
+	name := c.Param("service")
+	target, ok := g.services[name]
+	if !ok {
+		httpx.WriteProblem(c, httpx.NewProblem(http.StatusNotFound,
+			fmt.Sprintf("unknown service %q: want one of %s", name, strings.Join(config.Services, ", "))))
+		return
+	}
+	g.pass(c, &hop{service: name, target: target, path: "/admin/faults",
+		missing: fmt.Sprintf("variant %s has no fault injection", g.variant)})
+}
+
+// breakers answers the state of ordering's circuit breakers (its /admin/breakers).
+func (g *gateway) breakers(c *gin.Context) {
+	g.pass(c, &hop{service: "ordering", target: g.services["ordering"], path: "/admin/breakers",
+		missing: fmt.Sprintf("variant %s has no circuit breakers", g.variant)})
+}

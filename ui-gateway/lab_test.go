@@ -1,0 +1,111 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestGateway_info(t *testing.T) {
+	notReady := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer notReady.Close()
+	gw := mustGateway(t, servers{"shipping": closedURL(t), "billing": notReady.URL})
+
+	resp, body := do(t, http.MethodGet, gw.URL+"/api/lab/info", nil)
+	var got LabInfo
+	if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("got %d %s (%v), want 200 with the info", resp.StatusCode, body, err)
+	}
+	if got.Variant != "rest" || len(got.Services) != 5 {
+		t.Fatalf("got %+v, want variant rest and five services", got)
+	}
+	want := map[string]bool{"customers": true, "warehouse": true, "shipping": false, "billing": false, "ordering": true}
+	order := []string{"customers", "warehouse", "shipping", "billing", "ordering"}
+	for i, s := range got.Services {
+		if s.Name != order[i] {
+			t.Errorf("service %d: got %s, want %s", i, s.Name, order[i])
+		}
+		if s.Healthy != want[s.Name] || s.URL == "" {
+			t.Errorf("%s: got healthy=%v url=%q, want healthy=%v and its url", s.Name, s.Healthy, s.URL, want[s.Name])
+		}
+		if s.Healthy == (s.Error != "") {
+			t.Errorf("%s: healthy=%v but error=%q", s.Name, s.Healthy, s.Error)
+		}
+	}
+	if got.Services[3].Status != http.StatusServiceUnavailable {
+		t.Errorf("billing status: got %d, want 503", got.Services[3].Status)
+	}
+}
+
+func TestGateway_events(t *testing.T) {
+	t.Run("404 problem when the variant has no broker", func(t *testing.T) {
+		gw := mustGateway(t, servers{})
+		resp, body := do(t, http.MethodGet, gw.URL+"/api/lab/events", nil)
+		p := mustProblem(t, resp, body, http.StatusNotFound)
+		if want := "variant rest has no events: it uses no message broker"; p.Detail != want {
+			t.Errorf("detail: got %q, want %q", p.Detail, want)
+		}
+	})
+	t.Run("delegates to the events handler", func(t *testing.T) {
+		events := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			_, _ = w.Write([]byte("data: {}\n\n"))
+		})
+		gw := mustGateway(t, servers{}, WithEvents(events))
+		resp, body := do(t, http.MethodGet, gw.URL+"/api/lab/events", nil)
+		if resp.StatusCode != http.StatusOK || body != "data: {}\n\n" {
+			t.Errorf("got %d %q, want the stream", resp.StatusCode, body)
+		}
+	})
+}
+
+func TestGateway_faultsAndBreakers(t *testing.T) {
+	admin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/admin/faults" && r.URL.Path != "/admin/breakers" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(`{"method":"` + r.Method + `","path":"` + r.URL.Path + `"}`))
+	}))
+	defer admin.Close()
+	none := httptest.NewServer(http.NotFoundHandler())
+	defer none.Close()
+	gw := mustGateway(t, servers{"warehouse": admin.URL, "ordering": admin.URL, "billing": none.URL})
+
+	tests := []struct {
+		name, method, path string
+		status             int
+		detail             string // of the problem; "" when the service answers
+	}{
+		{"reads a service's faults", http.MethodGet, "/api/lab/faults/warehouse", 200, ""},
+		{"sets a service's faults", http.MethodPut, "/api/lab/faults/warehouse", 200, ""},
+		{"maps a 404 to no fault injection", http.MethodGet, "/api/lab/faults/billing", 404, "variant rest has no fault injection"},
+		{"refuses an unknown service", http.MethodGet, "/api/lab/faults/payments", 404, `unknown service "payments"`},
+		{"reads ordering's breakers", http.MethodGet, "/api/lab/breakers", 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := do(t, tt.method, gw.URL+tt.path, nil)
+			if tt.detail == "" {
+				if resp.StatusCode != tt.status || !strings.Contains(body, tt.method) || !strings.Contains(body, "/admin/") {
+					t.Errorf("got %d %s, want %d from the admin path", resp.StatusCode, body, tt.status)
+				}
+				return
+			}
+			if p := mustProblem(t, resp, body, tt.status); !strings.HasPrefix(p.Detail, tt.detail) {
+				t.Errorf("detail: got %q, want %q", p.Detail, tt.detail)
+			}
+		})
+	}
+	t.Run("maps a 404 to no circuit breakers", func(t *testing.T) {
+		gw := mustGateway(t, servers{"ordering": none.URL})
+		resp, body := do(t, http.MethodGet, gw.URL+"/api/lab/breakers", nil)
+		if p := mustProblem(t, resp, body, 404); p.Detail != "variant rest has no circuit breakers" {
+			t.Errorf("detail: got %q", p.Detail)
+		}
+	})
+}
