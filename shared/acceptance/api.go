@@ -54,7 +54,7 @@ func (a *API) Do(method, path, body string, invalid bool) Response {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if invalid {
-		req.Header.Set(invalidOnPurpose, "1")
+		req.Header.Set(ContractInvalidOnPurposeHeader, "1")
 	}
 	resp, err := a.http.Do(req)
 	if err != nil {
@@ -137,5 +137,31 @@ func jsonBody(v any) string {
 	return b.String()
 }
 
-// invalidOnPurpose is the header that marks a request as deliberately invalid.
-const invalidOnPurpose = "X-Lab-Invalid-On-Purpose"
+// try is call without failing the test: for load loops running on other goroutines.
+func (s *Suite) try(method, path string, v any, want int, out any) error {
+	var body io.Reader
+	if v != nil {
+		body = strings.NewReader(jsonBody(v))
+	}
+	req, err := http.NewRequest(method, s.api.base+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.api.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: got %d, want %d: %s", method, path, resp.StatusCode, want, b)
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}

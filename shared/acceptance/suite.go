@@ -85,9 +85,7 @@ func Run(t *testing.T, baseURL string, opts Options) {
 			sub.CheckInvariants()
 		})
 	}
-	for _, f := range s.checker.Failures() {
-		t.Errorf("contract: %s", f)
-	}
+	s.checker.Report(t)
 }
 
 // RunInProcess starts the variant in this process on loopback ports with fresh

@@ -205,6 +205,7 @@ type Test struct {
 	CI          bool   // CI=true: a test that needs an absent server fails instead of skipping
 	PostgresURL string // LAB_TEST_POSTGRES_URL
 	AMQPURL     string // AMQP_URL
+	LabURL      string // LAB_URL: a running lab's gateway, for the smoke test
 }
 
 // LoadTest reads the configuration of the tests.
@@ -214,5 +215,6 @@ func LoadTest(env Getenv) Test {
 		CI:          r.str("CI", "") == "true" || r.str("CI", "") == "1",
 		PostgresURL: r.str("LAB_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"),
 		AMQPURL:     r.str("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+		LabURL:      r.str("LAB_URL", "http://127.0.0.1:8080"),
 	}
 }

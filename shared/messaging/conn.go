@@ -49,6 +49,8 @@ type session struct {
 	conn   *amqp.Connection
 	ch     *amqp.Channel
 	closed chan *amqp.Error // receives when the channel or its connection closes
+	// deliveries is the subscription of a tap session.
+	deliveries <-chan amqp.Delivery
 }
 
 // openSession connects to url; name shows in the broker's management UI.

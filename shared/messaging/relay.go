@@ -3,7 +3,6 @@ package messaging
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -211,7 +210,7 @@ func (r *Relay) markSent(ctx context.Context, seqs []int64) error {
 	db := r.ob.db
 	q := `UPDATE outbox SET sent_at = CURRENT_TIMESTAMP WHERE seq IN (?` + strings.Repeat(", ?", len(seqs)-1) + `)`
 	if _, err := db.SQL.ExecContext(ctx, db.Rebind(q), args...); err != nil {
-		return errors.Join(fmt.Errorf("mark %d outbox rows sent", len(seqs)), err)
+		return fmt.Errorf("mark %d outbox rows sent: %w", len(seqs), err)
 	}
 	return nil
 }

@@ -38,63 +38,79 @@ func noErrors(t *testing.T, errs []error) {
 	}
 }
 
+// TestWarehouse_concurrency checks that Reserve and TransitionReservation stay
+// correct when many calls race.
 func TestWarehouse_concurrency(t *testing.T) {
 	forEachDB(t, "warehouse", func(t *testing.T, db *store.DB) {
-		s := store.NewWarehouse(db)
-		ctx := t.Context()
-
-		t.Run("concurrent reservations never oversell", func(t *testing.T) {
-			p := mustProduct(t, s, 100)
-			results := make([]domain.Reservation, 50)
-			noErrors(t, race(50, func(i int) (err error) {
-				results[i], _, err = s.Reserve(ctx, newRequest(p.ProductID, 3), domain.NewID(), at(i))
-				return err
-			}))
-			count := map[domain.ReservationStatus]int{}
-			for _, r := range results {
-				count[r.Status]++
-			}
-			if count[domain.ReservationReserved] != 33 || count[domain.ReservationRejected] != 17 {
-				t.Fatalf("got %v, want 33 RESERVED and 17 REJECTED", count)
-			}
-			wantStock(t, s, p.ProductID, 1)
-		})
-		t.Run("concurrent reservations of one item create one", func(t *testing.T) {
-			p := mustProduct(t, s, 100)
-			req := newRequest(p.ProductID, 3)
-			results := make([]domain.Reservation, 20)
-			created := make([]bool, 20)
-			noErrors(t, race(20, func(i int) (err error) {
-				results[i], created[i], err = s.Reserve(ctx, req, domain.NewID(), at(i))
-				return err
-			}))
-			n := 0
-			for i, r := range results {
-				if created[i] {
-					n++
-				}
-				if r != results[0] || r.Status != domain.ReservationReserved {
-					t.Fatalf("call %d got %+v, call 0 got %+v", i, r, results[0])
-				}
-			}
-			if n != 1 {
-				t.Fatalf("created %d reservations, want 1", n)
-			}
-			wantStock(t, s, p.ProductID, 97)
-		})
-		t.Run("concurrent cancels return the stock once", func(t *testing.T) {
-			p := mustProduct(t, s, 10)
-			r, _, err := s.Reserve(ctx, newRequest(p.ProductID, 4), domain.NewID(), at(0))
-			must(t, err)
-			noErrors(t, race(20, func(int) error {
-				_, err := s.TransitionReservation(ctx, r.ReservationID, domain.ReservationCanceled, at(1))
-				return err
-			}))
-			wantStock(t, s, p.ProductID, 10)
+		runCases(t, store.NewWarehouse(db), []testCase[*store.Warehouse]{
+			{"concurrent reservations never oversell", testReserveNeverOversells},
+			{"concurrent reservations of one item create one", testReserveOneItemOnce},
+			{"concurrent cancels return the stock once", testCancelOnce},
 		})
 	})
 }
 
+// testReserveNeverOversells: 50 calls of 3 against a stock of 100 leave 1.
+func testReserveNeverOversells(t *testing.T, s *store.Warehouse) {
+	p := mustProduct(t, s, 100)
+	results := make([]domain.Reservation, 50)
+	noErrors(t, race(50, func(i int) (err error) {
+		results[i], _, err = s.Reserve(t.Context(), newRequest(p.ProductID, 3), domain.NewID(), at(i))
+		return err
+	}))
+	count := map[domain.ReservationStatus]int{}
+	for _, r := range results {
+		count[r.Status]++
+	}
+	if count[domain.ReservationReserved] != 33 || count[domain.ReservationRejected] != 17 {
+		t.Fatalf("got %v, want 33 RESERVED and 17 REJECTED", count)
+	}
+	wantStock(t, s, p.ProductID, 1)
+}
+
+// testReserveOneItemOnce: 20 calls for one item create one reservation, and
+// every call answers with it.
+func testReserveOneItemOnce(t *testing.T, s *store.Warehouse) {
+	p := mustProduct(t, s, 100)
+	req := newRequest(p.ProductID, 3)
+	results := make([]domain.Reservation, 20)
+	created := make([]bool, 20)
+	noErrors(t, race(20, func(i int) (err error) {
+		results[i], created[i], err = s.Reserve(t.Context(), req, domain.NewID(), at(i))
+		return err
+	}))
+	for i, r := range results {
+		if r != results[0] || r.Status != domain.ReservationReserved {
+			t.Fatalf("call %d got %+v, call 0 got %+v", i, r, results[0])
+		}
+	}
+	if n := countTrue(created); n != 1 {
+		t.Fatalf("created %d reservations, want 1", n)
+	}
+	wantStock(t, s, p.ProductID, 97)
+}
+
+// testCancelOnce: 20 cancels of one reservation return its stock once.
+func testCancelOnce(t *testing.T, s *store.Warehouse) {
+	r := mustReserve(t, s, 4)
+	noErrors(t, race(20, func(int) error {
+		_, err := s.TransitionReservation(t.Context(), r.ReservationID, domain.ReservationCanceled, at(1))
+		return err
+	}))
+	wantStock(t, s, r.ProductID, 10)
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// TestOrders_concurrency checks that concurrent UpdateOrder calls of one order lose no update.
 func TestOrders_concurrency(t *testing.T) {
 	forEachDB(t, "ordering", func(t *testing.T, db *store.DB) {
 		s := store.NewOrders(db)
@@ -117,6 +133,7 @@ func TestOrders_concurrency(t *testing.T) {
 	})
 }
 
+// TestShipping_concurrency checks that concurrent CreateShipment calls of one order create one.
 func TestShipping_concurrency(t *testing.T) {
 	forEachDB(t, "shipping", func(t *testing.T, db *store.DB) {
 		s := store.NewShipments(db)
@@ -128,12 +145,7 @@ func TestShipping_concurrency(t *testing.T) {
 			_, created[i], err = s.CreateShipment(t.Context(), sh)
 			return err
 		}))
-		n := 0
-		for _, c := range created {
-			if c {
-				n++
-			}
-		}
+		n := countTrue(created)
 		list, err := s.Shipments(t.Context(), orderID)
 		must(t, err)
 		if n != 1 || len(list) != 1 {

@@ -56,7 +56,10 @@ func (s *Warehouse) reserve(ctx context.Context, req domain.ReservationRequest, 
 			return domain.Reservation{}, false, err
 		}
 	}
-	stored, _, err := s.reservationByItem(ctx, req.ItemID)
+	stored, found, err := s.reservationByItem(ctx, req.ItemID)
+	if err == nil && !found { // only under an isolation level stricter than the default
+		err = domain.Errorf(domain.CodeUnavailable, "item %s is being reserved by another request; try again", req.ItemID)
+	}
 	return stored, false, err
 }
 

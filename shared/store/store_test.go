@@ -79,7 +79,9 @@ func newSchema(t *testing.T) string {
 	admin, err := sql.Open("pgx", base)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		err = admin.PingContext(ctx)
+		if err = admin.PingContext(ctx); err != nil {
+			admin.Close()
+		}
 		cancel()
 	}
 	testenv.Require(t, "PostgreSQL at "+hostOf(base), err)

@@ -294,6 +294,9 @@ export function InfoSection({ refreshMs = 5000 }: { refreshMs?: number }) {
                     <td data-label="Service">{s.name}</td>
                     <td data-label="Health">
                       <StatusBadge status={s.healthy ? 'healthy' : 'unhealthy'} label={s.healthy ? 'healthy' : 'down'} />
+                      {typeof s.latencyMs === 'number' ? (
+                        <span className="hint"> {Math.round(s.latencyMs * 10) / 10} ms</span>
+                      ) : null}
                     </td>
                     <td data-label="Address">{s.url ? <code>{s.url}</code> : '–'}</td>
                   </tr>

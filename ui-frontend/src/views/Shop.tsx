@@ -161,7 +161,7 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
               )}
               <p>
                 <a className="button-link" href={`#/orders/${order.orderId}`}>
-                  Review and confirm the order
+                  {order.status === 'OPEN' ? 'Review and confirm the order' : 'Open the order'}
                 </a>
               </p>
               {order.status !== 'OPEN' ? (
