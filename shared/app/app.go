@@ -16,6 +16,7 @@ import (
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/ordering"
 	"github.com/microservice-patterns/lab/shared/store"
+	gateway "github.com/microservice-patterns/lab/ui-gateway"
 )
 
 // Deps is what the wiring of one service can draw on.
@@ -37,6 +38,21 @@ type Variant struct {
 	// Extend adds the variant's middleware or routes to a service's engine before
 	// the service's own routes are registered.
 	Extend func(service string, e *gin.Engine, d Deps) error
+	// Gateway returns the variant's options for the gateway (a rate limiter, the live events …).
+	Gateway func(cfg config.Gateway, log *slog.Logger) ([]gateway.Option, error)
+}
+
+// BuildGateway returns the gateway's handler with the variant's options.
+func BuildGateway(v Variant, cfg config.Gateway, log *slog.Logger) (http.Handler, error) {
+	cfg.Variant = v.Name
+	var opts []gateway.Option
+	if v.Gateway != nil {
+		var err error
+		if opts, err = v.Gateway(cfg, log); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
+	}
+	return gateway.New(cfg, log, opts...)
 }
 
 // SyncOrderingPorts hands ordering HTTP clients of the other services.

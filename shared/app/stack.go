@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/httpx"
-	gateway "github.com/microservice-patterns/lab/ui-gateway"
 )
 
 // StackOptions change how StartStack runs a variant.
@@ -65,7 +63,7 @@ func StartStack(ctx context.Context, v Variant, opts StackOptions) (*Stack, erro
 			return nil, err
 		}
 	}
-	return st, st.startGateway(ctx, env, listeners["gateway"], opts.Log)
+	return st, st.startGateway(ctx, v, env, listeners["gateway"], opts.Log)
 }
 
 func stackEnv(v Variant, st *Stack, opts StackOptions) config.Getenv {
@@ -96,18 +94,18 @@ func (st *Stack) startService(ctx context.Context, v Variant, name string, env c
 	return nil
 }
 
-func (st *Stack) startGateway(ctx context.Context, env config.Getenv, ln net.Listener, log *slog.Logger) error {
+func (st *Stack) startGateway(ctx context.Context, v Variant, env config.Getenv, ln net.Listener, log *slog.Logger) error {
 	cfg, err := config.LoadGateway(env)
 	if err != nil {
 		st.Stop()
 		return err
 	}
 	cfg.UIDist = ""
-	h, err := gateway.New(cfg, log.With("service", "gateway"))
+	h, err := BuildGateway(v, cfg, log.With("service", "gateway"))
 	if err != nil {
 		ln.Close()
 		st.Stop()
-		return fmt.Errorf("gateway: %w", err)
+		return err
 	}
 	st.serve(ctx, ln, h, log)
 	return nil

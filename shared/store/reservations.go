@@ -48,19 +48,24 @@ func (s *Warehouse) reserve(ctx context.Context, req domain.ReservationRequest, 
 	if inserted, err := s.insertReservation(ctx, r); inserted || err != nil {
 		return r, inserted, err
 	}
-	// A concurrent call for the same item stored its reservation first (PostgreSQL
-	// lets both read "none"; SQLite's immediate transactions cannot interleave):
-	// give back what this call took and answer with the stored reservation.
+	stored, err := s.yieldTo(ctx, r)
+	return stored, false, err
+}
+
+// yieldTo undoes r, which lost the race to a concurrent call for the same item
+// (PostgreSQL lets both read "none"; SQLite's immediate transactions cannot
+// interleave): it gives back the stock r took and returns the stored reservation.
+func (s *Warehouse) yieldTo(ctx context.Context, r domain.Reservation) (domain.Reservation, error) {
 	if r.HoldsStock() {
 		if err := s.returnStock(ctx, r.ProductID, r.Quantity); err != nil {
-			return domain.Reservation{}, false, err
+			return domain.Reservation{}, err
 		}
 	}
-	stored, found, err := s.reservationByItem(ctx, req.ItemID)
+	stored, found, err := s.reservationByItem(ctx, r.ItemID)
 	if err == nil && !found { // only under an isolation level stricter than the default
-		err = domain.Errorf(domain.CodeUnavailable, "item %s is being reserved by another request; try again", req.ItemID)
+		err = domain.Errorf(domain.CodeUnavailable, "item %s is being reserved by another request; try again", r.ItemID)
 	}
-	return stored, false, err
+	return stored, err
 }
 
 // hold takes the reservation's quantity from the product's stock and makes it
