@@ -93,7 +93,9 @@ func (g *gateway) routes(e *gin.Engine, events http.Handler) {
 
 func parseURLs(urls config.URLs) (map[string]*url.URL, error) {
 	services := map[string]*url.URL{}
-	for name, raw := range urls.ByName() {
+	byName := urls.ByName()
+	for _, name := range config.Services {
+		raw := byName[name]
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("gateway: the URL of %s must be an absolute http(s) URL, got %q", name, raw)

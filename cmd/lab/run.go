@@ -37,11 +37,9 @@ func names() []string {
 	return append(append([]string(nil), config.Services...), "gateway")
 }
 
-// binCommand runs the built binaries: bin/<variant> <service> and bin/ui-gateway.
+// binCommand runs the variant's binary: bin/<variant> <service>, and
+// bin/<variant> gateway for the gateway with the variant's options.
 func (l *lab) binCommand(name string) *exec.Cmd {
-	if name == "gateway" {
-		return exec.Command(filepath.Join(l.root, "bin", "ui-gateway"))
-	}
 	return exec.Command(filepath.Join(l.root, "bin", l.variant.Name), name)
 }
 

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/microservice-patterns/lab/shared/clients"
 	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/ordering"
 	"github.com/microservice-patterns/lab/shared/store"
@@ -79,6 +81,10 @@ func Build(ctx context.Context, v Variant, cfg config.Service, log *slog.Logger)
 	d := Deps{Config: cfg, Log: log, HTTP: httpClient(v, cfg)}
 	e := httpx.NewEngine(log)
 	httpx.Health(e, map[string]httpx.Check{"database": db.Ping})
+	if err := installFaults(e, cfg.Name, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if v.Extend != nil {
 		if err := v.Extend(cfg.Name, e, d); err != nil {
 			db.Close()
@@ -90,6 +96,25 @@ func Build(ctx context.Context, v Variant, cfg config.Service, log *slog.Logger)
 		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 	}
 	return &Service{Handler: e, Close: db.Close}, nil
+}
+
+// installFaults gives the service the lab's fault injection (shared/faults), off
+// unless <SVC>_FAULTS sets some: it is lab infrastructure, not a pattern, so every
+// variant has it, and PUT /admin/faults changes it at run time.
+func installFaults(e *gin.Engine, service string, log *slog.Logger) error {
+	s, err := faults.Parse(config.LoadFaults(service, config.Env))
+	if err != nil {
+		return fmt.Errorf("%s: %s_FAULTS: %w", service, strings.ToUpper(service), err)
+	}
+	in, err := faults.New(service, s, faults.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	if s != (faults.Settings{}) {
+		log.Warn("faults injected from the start", "faults", s.String())
+	}
+	in.Install(e)
+	return nil
 }
 
 func httpClient(v Variant, cfg config.Service) *http.Client {

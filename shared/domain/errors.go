@@ -5,6 +5,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error so that every edge (HTTP, messaging) can map it in one place.
@@ -38,6 +39,9 @@ type Error struct {
 	Message string
 	Fields  []FieldError
 	Err     error
+	// RetryAfter, when set, tells a client how long to wait before trying again
+	// (a circuit breaker's remaining open time); the HTTP edge sends it as Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -75,6 +79,16 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// RetryAfterOf returns the RetryAfter of the first *Error in err's chain that sets one, or 0.
+func RetryAfterOf(err error) time.Duration {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if e, ok := err.(*Error); ok && e.RetryAfter > 0 {
+			return e.RetryAfter
+		}
+	}
+	return 0
 }
 
 // IsTransient reports whether repeating the failed operation may succeed.

@@ -4,6 +4,7 @@ package httpx
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 
@@ -123,6 +124,9 @@ func WriteError(c *gin.Context, err error) {
 	}
 	if code == domain.CodeInternal {
 		_ = c.Error(err)
+	}
+	if d := domain.RetryAfterOf(err); d > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 	}
 	WriteProblem(c, p)
 }

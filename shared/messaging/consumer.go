@@ -160,8 +160,8 @@ func (c *Consumer) handle(ctx context.Context, s *session, d amqp.Delivery) erro
 		return c.deadLetter(ctx, s, d, fmt.Errorf("no handler for event type %q", ev.Type), 1)
 	}
 	attempts, err := c.process(ctx, d, ev, h)
-	if ctx.Err() != nil {
-		return ctx.Err()
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err() // shutting down: the broker delivers it again later
 	}
 	if err != nil {
 		return c.deadLetter(ctx, s, d, err, attempts)

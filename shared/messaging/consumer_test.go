@@ -9,6 +9,7 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/messaging"
@@ -123,24 +124,100 @@ func TestConsumer_deadLetters(t *testing.T) {
 		publishEvent(t, ch, n, newStep(t, messaging.OrderShipped, "permanent", 0))
 		publishRaw(t, ch, n, messaging.OrderShipped, "poison", []byte("{not json"))
 		publishEvent(t, ch, n, newStep(t, messaging.OrderShipped, "always-down", 0))
+		unknown, err := newStep(t, "order.teleported", "order-1", 0).Marshal()
+		must(t, err)
+		publishRaw(t, ch, n, messaging.OrderShipped, "unknown", unknown)
 		publishEvent(t, ch, n, newStep(t, messaging.OrderShipped, "order-1", 0))
 
 		eventually(t, "the good event is processed", func() bool { return countEffects(t, db) == 1 })
-		want := []struct {
-			subject, errPart string
-			attempts         int32
-		}{{"permanent", "order is cancelled", 1}, {"", "malformed message", 1}, {"always-down", "still down", 3}}
-		for _, w := range want {
-			d := getMessage(t, ch, n.DeadLetterQueue(service))
-			reason, _ := d.Headers[messaging.HeaderError].(string)
-			if !contains(reason, w.errPart) || d.Headers[messaging.HeaderAttempts] != w.attempts ||
-				d.Headers[messaging.HeaderQueue] != n.Queue(service) {
-				t.Errorf("dead letter %s: got headers %v, want %q after %d attempts", d.MessageId, d.Headers,
-					w.errPart, w.attempts)
-			}
-		}
+		checkDeadLetters(t, ch, n, []deadLetter{{"order is cancelled", 1}, {"malformed message", 1}, {"still down", 3},
+			{`no handler for event type "order.teleported"`, 1}})
 		eventually(t, "the work queue is empty", func() bool { return queueLen(t, ch, n.Queue(service)) == 0 })
 	})
 }
 
+// deadLetter is what a test expects of one dead letter.
+type deadLetter struct {
+	reason   string // part of x-lab-error
+	attempts int32
+}
+
+// checkDeadLetters reads the service's dead letters, in order.
+func checkDeadLetters(t *testing.T, ch *amqp.Channel, n messaging.Names, want []deadLetter) {
+	t.Helper()
+	for _, w := range want {
+		d := getMessage(t, ch, n.DeadLetterQueue(service))
+		reason, _ := d.Headers[messaging.HeaderError].(string)
+		if !contains(reason, w.reason) || d.Headers[messaging.HeaderAttempts] != w.attempts ||
+			d.Headers[messaging.HeaderQueue] != n.Queue(service) {
+			t.Errorf("dead letter %s: got headers %v, want %q after %d attempts", d.MessageId, d.Headers,
+				w.reason, w.attempts)
+		}
+	}
+}
+
 func contains(s, part string) bool { return part != "" && strings.Contains(s, part) }
+
+// TestConsumer_handlerPublishesThroughOutbox: the events a handler publishes
+// commit with its effect and inbox record, and go out as soon as they commit
+// (the relay never polls here).
+func TestConsumer_handlerPublishesThroughOutbox(t *testing.T) {
+	url := brokerURL(t)
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		n := newNames(t, url, service, probe)
+		must(t, messaging.Declare(url, n, probe, []string{messaging.InvoiceIssued}))
+		ob := messaging.NewOutbox(db)
+		issue := func(ctx context.Context, ev messaging.Event) error {
+			next, err := messaging.NewEvent("/billing", messaging.InvoiceIssued, ev.Subject, map[string]string{"orderId": ev.Subject})
+			if err != nil {
+				return err
+			}
+			return ob.Publish(ctx, next)
+		}
+		startConsumer(t, url, n, service, db, messaging.Handlers{messaging.OrderShipped: issue},
+			messaging.ConsumerConfig{Outbox: ob})
+		r := messaging.NewRelay(ob, url, n, messaging.RelayConfig{Poll: time.Hour, Logger: testLogger(t)})
+		run(t, r.Run)
+		eventually(t, "the relay connects", r.Connected)
+
+		ch := rawChannel(t, url)
+		publishEvent(t, ch, n, newStep(t, messaging.OrderShipped, "order-7", 0))
+		d := getMessage(t, ch, n.Queue(probe))
+		if d.Type != messaging.InvoiceIssued {
+			t.Fatalf("got %s, want invoice.issued", d.Type)
+		}
+		ev, err := messaging.ParseEvent(d.Body)
+		must(t, err)
+		if ev.Subject != "order-7" {
+			t.Errorf("subject: got %q, want order-7", ev.Subject)
+		}
+	})
+}
+
+// TestConsumer_continuesTheTrace: the trace context of the transaction that
+// added an event reaches the handler's ctx.
+func TestConsumer_continuesTheTrace(t *testing.T) {
+	url := brokerURL(t)
+	db := openDB(t, store.SQLite)
+	n := newNames(t, url, service)
+	ob := messaging.NewOutbox(db)
+	got := make(chan trace.SpanContext, 1)
+	startConsumer(t, url, n, service, db, messaging.Handlers{messaging.OrderCompleted: func(ctx context.Context, _ messaging.Event) error {
+		got <- trace.SpanContextFromContext(ctx)
+		return nil
+	}}, messaging.ConsumerConfig{Outbox: ob})
+	startRelay(t, ob, url, n)
+
+	ctx, sent := withTrace(t.Context())
+	must(t, ob.InTx(ctx, func(ctx context.Context) error {
+		return ob.Publish(ctx, newStep(t, messaging.OrderCompleted, "order-1", 0))
+	}))
+	select {
+	case sc := <-got:
+		if sc.TraceID() != sent.TraceID() || !sc.IsSampled() {
+			t.Errorf("got trace %s (sampled %v), want %s", sc.TraceID(), sc.IsSampled(), sent.TraceID())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler was not called")
+	}
+}

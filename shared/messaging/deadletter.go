@@ -27,6 +27,9 @@ const maxReasonLen = 1000
 func (c *Consumer) deadLetter(ctx context.Context, s *session, d amqp.Delivery, cause error, attempts int) error {
 	c.log.Warn("dead-lettering message", "id", d.MessageId, "type", d.Type, "attempts", attempts, "err", cause)
 	if err := c.publishDeadLetter(ctx, s, d, cause, attempts); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // shutting down: the broker delivers it again later
+		}
 		c.log.Error("publish dead letter; rejecting the message instead", "id", d.MessageId, "err", err)
 		if err := d.Nack(false, false); err != nil {
 			return fmt.Errorf("reject message %s: %w", d.MessageId, err)

@@ -133,3 +133,28 @@ func TestRelay_marksSentOnlyAfterConfirm(t *testing.T) {
 		eventually(t, "the confirm arrives and the row is marked sent", func() bool { return backlog(t, ob) == 0 })
 	})
 }
+
+// TestOutbox_InTxNudgesTheRelay: an event published inside Outbox.InTx goes out
+// right after the commit, without waiting for a poll.
+func TestOutbox_InTxNudgesTheRelay(t *testing.T) {
+	url := brokerURL(t)
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		n := newNames(t, url, probe)
+		must(t, messaging.Declare(url, n, probe, []string{messaging.OrderCompleted}))
+		ob := messaging.NewOutbox(db)
+		r := messaging.NewRelay(ob, url, n, messaging.RelayConfig{Poll: time.Hour, Logger: testLogger(t)})
+		run(t, r.Run)
+		eventually(t, "the relay connects", r.Connected)
+		ch := rawChannel(t, url)
+		for k := range 3 {
+			ev := newStep(t, messaging.OrderCompleted, "order-1", k)
+			must(t, ob.InTx(t.Context(), func(ctx context.Context) error {
+				// A nested InTx joins the transaction; the outermost nudges.
+				return ob.InTx(ctx, func(ctx context.Context) error { return ob.Publish(ctx, ev) })
+			}))
+			if d := getMessage(t, ch, n.Queue(probe)); d.MessageId != ev.ID {
+				t.Fatalf("got %s, want %s", d.MessageId, ev.ID)
+			}
+		}
+	})
+}

@@ -173,6 +173,9 @@ func (r *Relay) publish(ctx context.Context, s *session, rows []outboxRow) ([]in
 		if err != nil {
 			return sent, fmt.Errorf("wait for the confirm of event %s: %w", rows[i].id, err)
 		}
+		if !acked && s.ch.IsClosed() {
+			return sent, fmt.Errorf("connection lost before the confirm of event %s", rows[i].id)
+		}
 		if !acked {
 			return sent, fmt.Errorf("broker refused event %s", rows[i].id)
 		}

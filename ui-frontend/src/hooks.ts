@@ -55,7 +55,6 @@ export function useAsync<T>(
       ctrl.abort();
       if (timer) clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick, refreshMs]);
 
   const reload = useCallback(() => setTick((t) => t + 1), []);

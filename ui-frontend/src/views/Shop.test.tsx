@@ -34,6 +34,11 @@ function backend({ async = false } = {}) {
     'POST /api/orders/*': ({ body, path }) => {
       if (!order || !path.endsWith('/items')) return problem(404, 'Not Found');
       const { productId, quantity } = body as { productId: string; quantity: number };
+      if (!Number.isInteger(quantity) || quantity < 1 || quantity > 1000) {
+        return problem(400, 'Bad Request', 'the request has invalid fields', {
+          errors: [{ field: 'quantity', message: 'must be between 1 and 1000' }],
+        });
+      }
       if (order.items.some((i) => i.productId === productId)) {
         return problem(409, 'Conflict', 'The product is already in the order.');
       }
@@ -113,16 +118,20 @@ describe('Shop', () => {
     expect(alert.textContent).toContain('already in the order');
   });
 
-  it('refuses a quantity outside 1..1000 without calling the API', async () => {
+  it("shows the service's field errors for a quantity outside 1..1000", async () => {
     const { calls } = backend();
     render(<Harness />);
     fireEvent.change(await screen.findByLabelText('Shop as'), { target: { value: customers[0].customerId } });
     const card = (await screen.findByRole('button', { name: 'Add Keyboard to the order' })).closest('li')!;
-    fireEvent.change(within(card).getByLabelText('Quantity'), { target: { value: '0' } });
+    fireEvent.change(within(card).getByLabelText('Quantity'), { target: { value: '1001' } });
     fireEvent.click(within(card).getByRole('button', { name: 'Add Keyboard to the order' }));
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('quantity');
-    expect(calls.some((c) => c.method === 'POST')).toBe(false);
+    expect(alert.textContent).toContain('Bad Request (HTTP 400)');
+    expect(alert.textContent).toContain('the request has invalid fields');
+    expect(within(alert).getByRole('list', { name: 'Field errors' }).textContent).toBe(
+      'quantity: must be between 1 and 1000',
+    );
+    expect(calls.find((c) => c.path.endsWith('/items'))?.body).toEqual({ productId: products[0].productId, quantity: 1001 });
   });
 
   it('does not go blank when the warehouse is down', async () => {

@@ -57,18 +57,12 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
   }
 
   async function addToOrder(product: Product) {
-    const raw = quantities[product.productId] ?? '1';
-    const quantity = Number(raw);
+    const raw = (quantities[product.productId] ?? '1').trim();
+    // The ordering service validates the quantity (1..1000) and answers a
+    // problem document with field errors, which is shown as it is.
+    const quantity = raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : 0;
     setProblem(undefined);
     setNotice(undefined);
-    if (!Number.isInteger(quantity) || quantity < 1 || quantity > 1000) {
-      setProblem({
-        title: 'Quantity not accepted',
-        detail: 'Enter a whole number from 1 to 1000.',
-        errors: [{ field: 'quantity', message: `"${raw}" is not a whole number from 1 to 1000` }],
-      });
-      return;
-    }
     setBusy(product.productId);
     try {
       let orderId = openOrder?.orderId;

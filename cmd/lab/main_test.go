@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/config"
+)
+
+// TestMain lets the test binary play the parts the runner needs: started as
+// "fake-service <name> <mode>" it is a fake service; started through a link
+// named bin/rest it is a ready service (or gateway) of a fake variant; and
+// through a link named lab it is the runner itself.
+func TestMain(m *testing.M) {
+	switch filepath.Base(os.Args[0]) {
+	case "lab":
+		main()
+	case "rest":
+		os.Exit(fakeService(os.Args[1], "ready"))
+	}
+	if len(os.Args) == 4 && os.Args[1] == "fake-service" {
+		os.Exit(fakeService(os.Args[2], os.Args[3]))
+	}
+	os.Exit(m.Run())
+}
+
+// fakeService listens where the configuration says and answers /readyz as mode says:
+// ready, never (503), exit (fails at start), stubborn (ignores SIGTERM), die (exits
+// soon after it is ready) or spawn (starts a child that outlives a SIGTERM).
+func fakeService(name, mode string) int {
+	addr, err := listenAddr(name)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	fmt.Printf("%s starting (%s)\n", name, mode)
+	switch mode {
+	case "exit":
+		fmt.Fprintln(os.Stderr, "cannot open the database: disk on fire")
+		return 3
+	case "stubborn":
+		signal.Ignore(syscall.SIGTERM)
+	case "spawn":
+		child := exec.Command("sleep", "60")
+		if err := child.Start(); err != nil {
+			return 2
+		}
+		fmt.Printf("child pid %d\n", child.Process.Pid)
+	case "die":
+		time.AfterFunc(300*time.Millisecond, func() { fmt.Println("out of memory"); os.Exit(4) })
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	http.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if mode == "never" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	_ = http.Serve(ln, nil)
+	return 0
+}
+
+func listenAddr(name string) (string, error) {
+	if name == "gateway" {
+		cfg, err := config.LoadGateway(config.Env)
+		return cfg.Addr, err
+	}
+	cfg, err := config.LoadService(name, "rest", config.Env)
+	return cfg.Addr, err
+}
+
+// mustFreeAddrs returns a free loopback address for the gateway and each service.
+func mustFreeAddrs(tb testing.TB) map[string]string {
+	tb.Helper()
+	addrs := map[string]string{}
+	var lns []net.Listener
+	for _, name := range names() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		lns = append(lns, ln)
+		addrs[name] = ln.Addr().String()
+	}
+	for _, ln := range lns {
+		ln.Close()
+	}
+	return addrs
+}
+
+// addrEnv is the environment that puts every process on addrs.
+func addrEnv(addrs map[string]string) map[string]string {
+	env := map[string]string{"NO_COLOR": "1"}
+	for name, addr := range addrs {
+		env[strings.ToUpper(name)+"_ADDR"] = addr
+	}
+	return env
+}
+
+// syncBuffer is a bytes.Buffer safe for the runner's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newTestLab returns a lab whose processes are fake services, each in the mode
+// modes gives it ("ready" when absent), on free ports.
+func newTestLab(tb testing.TB, modes map[string]string) (*lab, *syncBuffer) {
+	tb.Helper()
+	env := addrEnv(mustFreeAddrs(tb))
+	env["LAB_DATA_DIR"] = tb.TempDir()
+	env["LAB_READY_TIMEOUT"] = "5s"
+	env["LAB_STOP_GRACE"] = "2s"
+	cfg, err := config.LoadRunner(func(k string) string { return env[k] })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := &syncBuffer{}
+	v, _ := lookup("rest")
+	l := &lab{root: tb.TempDir(), variant: v, cfg: cfg, console: newConsole(out, false, names())}
+	l.command = func(name string) *exec.Cmd {
+		mode := modes[name]
+		if mode == "" {
+			mode = "ready"
+		}
+		return exec.Command(os.Args[0], "fake-service", name, mode)
+	}
+	return l, out
+}
+
+// mustBeFree fails unless every address can be listened on again.
+func mustBeFree(tb testing.TB, addrs map[string]string) {
+	tb.Helper()
+	if err := checkPorts(names(), addrs); err != nil {
+		tb.Errorf("after the stop: %v", err)
+	}
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestLab_start(t *testing.T) {
+	t.Run("waits until every process is ready", func(t *testing.T) {
+		l, out := newTestLab(t, nil)
+		f, took, err := l.start(context.Background())
+		if err != nil {
+			t.Fatalf("start: %v\n%s", err, out)
+		}
+		if took <= 0 || took > 5*time.Second {
+			t.Errorf("ready after %s", took)
+		}
+		for _, p := range f.procs {
+			if p.exited() {
+				t.Errorf("%s has exited", p.name)
+			}
+		}
+		l.stop(f)
+		mustBeFree(t, l.cfg.Addrs)
+		if !strings.Contains(out.String(), "ordering  | ordering starting (ready)") {
+			t.Errorf("the output has no prefixed line of ordering:\n%s", out)
+		}
+	})
+	t.Run("names a process that exits before it is ready", func(t *testing.T) {
+		l, _ := newTestLab(t, map[string]string{"billing": "exit"})
+		_, _, err := l.start(context.Background())
+		if err == nil || !strings.HasPrefix(err.Error(), "billing exited before it was ready (exit status 3)") ||
+			!strings.Contains(err.Error(), "disk on fire") {
+			t.Fatalf("got %v, want billing named with its last line", err)
+		}
+		mustBeFree(t, l.cfg.Addrs)
+	})
+	t.Run("names a process that is not ready in time", func(t *testing.T) {
+		l, _ := newTestLab(t, map[string]string{"warehouse": "never"})
+		l.cfg.ReadyTimeout = 300 * time.Millisecond
+		_, _, err := l.start(context.Background())
+		if err == nil || !strings.HasPrefix(err.Error(), "warehouse is not ready after 300ms (/readyz: 503") {
+			t.Fatalf("got %v, want warehouse named", err)
+		}
+		mustBeFree(t, l.cfg.Addrs)
+	})
+	t.Run("refuses a port in use and starts nothing", func(t *testing.T) {
+		l, out := newTestLab(t, nil)
+		ln := mustListen(t, l.cfg.Addrs["ordering"])
+		defer ln.Close()
+		_, _, err := l.start(context.Background())
+		if _, port, _ := strings.Cut(l.cfg.Addrs["ordering"], ":"); err == nil || err.Error() != "port "+port+" for ordering is in use" {
+			t.Fatalf("got %v, want the port of ordering named", err)
+		}
+		if out.String() != "" {
+			t.Errorf("something started:\n%s", out)
+		}
+	})
+}
+
+func TestLab_run(t *testing.T) {
+	t.Run("stops every process when interrupted", func(t *testing.T) {
+		l, out := newTestLab(t, map[string]string{"shipping": "stubborn"})
+		l.cfg.StopGrace = 200 * time.Millisecond
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() { errc <- l.run(ctx) }()
+		waitFor(t, out, "ready in")
+		cancel()
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("run did not return within 5s of the interrupt")
+		}
+		mustBeFree(t, l.cfg.Addrs)
+	})
+	t.Run("stops all when a process dies", func(t *testing.T) {
+		l, _ := newTestLab(t, map[string]string{"ordering": "die"})
+		err := l.run(context.Background())
+		if err == nil || !strings.HasPrefix(err.Error(), "ordering exited unexpectedly (exit status 4)") ||
+			!strings.Contains(err.Error(), "out of memory") {
+			t.Fatalf("got %v, want ordering named with its last line", err)
+		}
+		mustBeFree(t, l.cfg.Addrs)
+	})
+}
+
+// TestMain_interrupt runs the runner as a process on a fake variant, interrupts
+// it as Ctrl-C does, and checks that it exits 0 and leaves every port free.
+func TestMain_interrupt(t *testing.T) {
+	root := t.TempDir()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(root, "go.mod"), "module fake\n")
+	mustWrite(t, filepath.Join(root, "communication-patterns", "rest", "main.go"), "package main\n")
+	for _, link := range []string{"lab", "bin/rest"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, link)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(self, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addrs := mustFreeAddrs(t)
+	cmd := exec.Command(filepath.Join(root, "lab"), "run", "rest", "-no-build")
+	cmd.Dir = root
+	cmd.Env = os.Environ()
+	for k, v := range addrEnv(addrs) {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Never hang: a runner that does not stop is killed, and the test fails below.
+	watchdog := time.AfterFunc(20*time.Second, func() { _ = cmd.Process.Kill() })
+	defer watchdog.Stop()
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() && !strings.Contains(lines.Text(), "ready in") {
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	for lines.Scan() {
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the runner exited with %v, want 0", err)
+	}
+	mustBeFree(t, addrs)
+}
+
+func TestCheckBroker(t *testing.T) {
+	t.Run("says how to start one when none answers", func(t *testing.T) {
+		_, err := checkBroker("event-notification", "amqp://guest:secret@"+mustFreeAddrs(t)["gateway"]+"/")
+		if err == nil || !strings.Contains(err.Error(), "apt-get install rabbitmq-server") ||
+			!strings.Contains(err.Error(), "docker run") || strings.Contains(err.Error(), "secret") {
+			t.Fatalf("got %v, want the ways to start one, and no password", err)
+		}
+	})
+	t.Run("passes when the port answers", func(t *testing.T) {
+		ln := mustListen(t, "127.0.0.1:0")
+		defer ln.Close()
+		if _, err := checkBroker("event-notification", "amqp://"+ln.Addr().String()+"/"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// waitFor waits until out holds s.
+func waitFor(tb testing.TB, out *syncBuffer, s string) {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), s) {
+		if time.Now().After(deadline) {
+			tb.Fatalf("no %q in the output within 10s:\n%s", s, out)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
