@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -141,7 +142,7 @@ func (bs *breakers) list(c *gin.Context) {
 		st := BreakerState{Service: "ordering", Name: b.name, State: b.cb.State().String(),
 			ConsecutiveFailures: b.cb.Counts().ConsecutiveFailures, Rejected: b.rejected.Load()}
 		if b.cb.State() == gobreaker.StateOpen {
-			st.RetryAfterSeconds = int(b.remaining().Round(time.Second) / time.Second)
+			st.RetryAfterSeconds = int(math.Ceil(b.remaining().Seconds()))
 		}
 		out = append(out, st)
 	}

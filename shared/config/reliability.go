@@ -106,7 +106,7 @@ func LoadRateLimit(env Getenv) (RateLimit, error) {
 	r := reader{env: env}
 	l := RateLimit{
 		Rate:       r.number("RATE_LIMIT_RPS", 100),
-		Burst:      r.positive("RATE_LIMIT_BURST", 200),
+		Burst:      r.positive("RATE_LIMIT_BURST", 600),
 		Idle:       r.duration("RATE_LIMIT_IDLE", 5*time.Minute),
 		MaxClients: r.positive("RATE_LIMIT_MAX_CLIENTS", 10000),
 	}

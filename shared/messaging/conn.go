@@ -91,8 +91,14 @@ func keepSession(ctx context.Context, open func() (*session, error), b Backoff, 
 			attempt = 0
 		}
 		wait := b.delay(attempt)
+		// The first failure is news; the same failure every Max is noise.
+		level := slog.LevelDebug
+		if attempt%10 == 0 {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "broker session ended; reconnecting", "err", err, "attempt", attempt+1,
+			"retry_in", wait.Round(time.Millisecond))
 		attempt++
-		log.Warn("broker session ended; reconnecting", "err", err, "retry_in", wait.Round(time.Millisecond))
 		if !sleep(ctx, wait) {
 			return
 		}

@@ -33,11 +33,14 @@ type Event struct {
 
 // NewEvent returns an event of type typ about subject (the aggregate's id, e.g.
 // an order id) from source (a URI reference such as "/ordering"), with a fresh
-// UUID, the current UTC time and data encoded as JSON.
+// UUID, the current UTC time and data encoded as JSON (none when data is nil).
 func NewEvent(source, typ, subject string, data any) (Event, error) {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return Event{}, fmt.Errorf("encode %s data: %w", typ, err)
+	var raw json.RawMessage
+	if data != nil {
+		var err error
+		if raw, err = json.Marshal(data); err != nil {
+			return Event{}, fmt.Errorf("encode %s data: %w", typ, err)
+		}
 	}
 	ev := Event{
 		SpecVersion: SpecVersion, ID: domain.NewID(), Source: source, Type: typ,

@@ -1,0 +1,75 @@
+# The lab's everyday commands. `make` (or `make run`) runs the baseline variant;
+# `make help` lists every target.
+
+GO        ?= go
+LAB       := bin/lab
+BENCHTIME ?= 3s
+HAVE_NODE := $(shell command -v node 2>/dev/null)
+
+UI_DIR   := ui-frontend
+UI_INDEX := $(UI_DIR)/dist/index.html
+UI_DEPS  := $(UI_DIR)/node_modules/.package-lock.json
+UI_SRC   := $(shell find $(UI_DIR)/src $(UI_DIR)/public $(UI_DIR)/index.html $(UI_DIR)/vite.config.ts \
+              $(UI_DIR)/tsconfig.json -type f 2>/dev/null)
+VARIANTS := $(patsubst %/main.go,./%,$(wildcard *-patterns/*/main.go))
+
+.DEFAULT_GOAL := run
+.PHONY: help run list ui ui-fresh test smoke bench clean
+
+help: ## list the targets
+	@echo "usage: make <target>"
+	@grep -hE '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-12s %s\n", $$1, $$2 }'
+
+run: run-rest ## run the baseline variant (rest): open http://localhost:8080, Ctrl-C stops it
+
+run-%: $(LAB) ui-fresh ## run a variant: make run-event-notification (`make list` names them)
+	@$(LAB) run $*
+
+list: $(LAB) ## list the variants and which are ready
+	@$(LAB) list
+
+build-%: $(LAB) ## build bin/<variant> and bin/ui-gateway
+	@$(LAB) build $*
+
+smoke: smoke-rest ## start rest on fresh data, run the acceptance suite against it, stop it
+
+smoke-%: $(LAB) ## the same for another variant: make smoke-retry
+	@$(LAB) smoke $*
+
+# The runner is built once, and again only when its code changes.
+$(LAB): $(wildcard cmd/lab/*.go shared/config/*.go) go.mod go.sum
+	$(GO) build -o $@ ./cmd/lab
+
+ui: ## build the web UI into ui-frontend/dist (needs Node.js)
+ifdef HAVE_NODE
+	cd $(UI_DIR) && npm ci && npm run build
+else
+	@echo "make: node is not installed, so the UI cannot be built; the gateway serves the API only"
+endif
+
+# ui-fresh rebuilds the UI when it is missing or older than its sources. A UI that
+# does not build never stops a run: the gateway then serves the API and a note.
+ui-fresh:
+ifdef HAVE_NODE
+	@$(MAKE) -s --no-print-directory $(UI_INDEX) || \
+		echo "make: the UI did not build; the gateway serves the API only (see the error above)"
+else
+	@echo "make: node is not installed, so the gateway serves the API only (make ui builds the UI once it is)"
+endif
+
+$(UI_DEPS): $(UI_DIR)/package.json $(UI_DIR)/package-lock.json
+	cd $(UI_DIR) && npm ci
+	@touch $@
+
+$(UI_INDEX): $(UI_DEPS) $(UI_SRC)
+	cd $(UI_DIR) && npm run build
+
+test: ## vet, then run every test with the race detector
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+bench: ## run the benchmarks of every variant (BENCHTIME=3s)
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) $(VARIANTS)
+
+clean: ## remove the binaries and the data of every variant
+	rm -rf bin data

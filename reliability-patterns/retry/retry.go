@@ -1,0 +1,140 @@
+// Retry: a call from ordering that fails for a reason that may pass (a refused or
+// reset connection, a timeout, a 502, 503 or 504) is tried again after an
+// exponential backoff with full jitter, a bounded number of times and within a
+// time budget, so that a brief glitch of the warehouse, shipping or billing never
+// reaches the client. A 4xx is never retried: the same request would fail the
+// same way. Repeating a call is safe only because every call ordering makes is
+// idempotent: a reservation on its itemId, a shipment and an invoice on the
+// orderId, confirm and cancel by their state; a retry whose first try did get
+// through changes nothing.
+
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/httpx"
+)
+
+// retrier is the transport of ordering's calls: it retries the transient failures.
+type retrier struct {
+	next     http.RoundTripper
+	settings config.Retry
+	hosts    map[string]string // host → service, for the counters and the log
+	counts   *counters
+	log      *slog.Logger
+	random   func() float64                                   // in [0, 1): the jitter
+	sleep    func(ctx context.Context, d time.Duration) error // waits, or fails when ctx is done
+	now      func() time.Time
+}
+
+func (rt *retrier) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !repeatable(r) {
+		return rt.next.RoundTrip(r)
+	}
+	service := rt.hosts[r.URL.Host]
+	c := rt.counts.of(service)
+	c.Calls.Add(1)
+	begin := rt.now()
+	for attempt := 1; ; attempt++ {
+		resp, err := rt.try(r, attempt)
+		reason := transient(r, resp, err)
+		if reason == "" {
+			if attempt > 1 {
+				c.Recovered.Add(1)
+			}
+			return resp, err
+		}
+		wait := rt.backoff(attempt)
+		if attempt == rt.settings.Attempts || rt.now().Add(wait).Sub(begin) > rt.settings.Budget {
+			c.Exhausted.Add(1)
+			return resp, err
+		}
+		discard(resp)
+		c.Retries.Add(1)
+		rt.log.Info("retrying a call", "service", service, "path", r.URL.Path, "failed", reason,
+			"attempt", attempt+1, "after", wait.Round(time.Millisecond), "request_id", httpx.RequestID(r.Context()))
+		if err := rt.sleep(r.Context(), wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// try sends the attempt: the first one is the request itself, a later one a
+// copy with the body read anew.
+func (rt *retrier) try(r *http.Request, attempt int) (*http.Response, error) {
+	if attempt == 1 {
+		return rt.next.RoundTrip(r)
+	}
+	again := r.Clone(r.Context())
+	if r.GetBody != nil {
+		body, err := r.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		again.Body = body
+	}
+	return rt.next.RoundTrip(again)
+}
+
+// backoff is the wait before the retry after the attempt: full jitter, a random
+// time up to BaseDelay·2^(attempt-1), capped at MaxDelay. The randomness spreads
+// the retries of many callers, so that they do not all hit a recovering service
+// at the same instant.
+func (rt *retrier) backoff(attempt int) time.Duration {
+	ceiling := rt.settings.MaxDelay
+	if attempt < 32 {
+		ceiling = min(ceiling, rt.settings.BaseDelay<<(attempt-1))
+	}
+	return time.Duration(rt.random() * float64(ceiling))
+}
+
+// repeatable reports whether sending r again is safe: it reads (GET, HEAD), or it
+// is a service-to-service call (/internal/), which the contract makes idempotent;
+// and its body, if any, can be read again.
+func repeatable(r *http.Request) bool {
+	safe := r.Method == http.MethodGet || r.Method == http.MethodHead ||
+		(r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/internal/"))
+	return safe && (r.Body == nil || r.Body == http.NoBody || r.GetBody != nil)
+}
+
+// transient says why a try failed in a way that may pass, or "" when it did not
+// (it succeeded, or failed for good). A call whose caller gave up is over.
+func transient(r *http.Request, resp *http.Response, err error) string {
+	switch {
+	case r.Context().Err() != nil:
+		return ""
+	case err != nil:
+		return err.Error()
+	case resp.StatusCode == http.StatusBadGateway, resp.StatusCode == http.StatusServiceUnavailable,
+		resp.StatusCode == http.StatusGatewayTimeout:
+		return resp.Status
+	}
+	return ""
+}
+
+// discard reads and closes the answer of a failed try, so its connection can be reused.
+func discard(resp *http.Response) {
+	if resp != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+	}
+}
+
+// sleep waits for d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
