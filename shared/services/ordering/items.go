@@ -12,6 +12,16 @@ import (
 // is refused; when the warehouse cannot be reached the item is taken out again
 // and the order is as before.
 func (s *Service) AddItem(ctx context.Context, orderID string, in domain.NewItem) (domain.OrderItem, error) {
+	item, err := s.addPending(ctx, orderID, in)
+	if err != nil {
+		return domain.OrderItem{}, err
+	}
+	return s.reserve(ctx, orderID, item)
+}
+
+// addPending checks the input, the order and the product, and stores a new
+// PENDING item at the catalogue's price.
+func (s core) addPending(ctx context.Context, orderID string, in domain.NewItem) (domain.OrderItem, error) {
 	if err := in.Validate(); err != nil {
 		return domain.OrderItem{}, err
 	}
@@ -22,7 +32,7 @@ func (s *Service) AddItem(ctx context.Context, orderID string, in domain.NewItem
 	if err := o.CheckAddItem(in.ProductID); err != nil {
 		return domain.OrderItem{}, err
 	}
-	p, err := s.ports.Catalog.Product(ctx, in.ProductID)
+	p, err := s.catalog.Product(ctx, in.ProductID)
 	if err != nil {
 		return domain.OrderItem{}, unknownAsInvalid(err, "productId", "no product has this id")
 	}
@@ -37,7 +47,7 @@ func (s *Service) AddItem(ctx context.Context, orderID string, in domain.NewItem
 	}); err != nil {
 		return domain.OrderItem{}, err
 	}
-	return s.reserve(ctx, orderID, item)
+	return item, nil
 }
 
 // reserve asks the warehouse for the item's stock and records the answer.

@@ -1,6 +1,7 @@
 package ordering
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -9,8 +10,21 @@ import (
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
+// API is what the public routes serve: the synchronous core (Service) and the
+// choreographed one (Choreography) both offer it, so the routes are written once.
+type API interface {
+	Create(ctx context.Context, in domain.NewOrder) (domain.Order, error)
+	Order(ctx context.Context, id string) (domain.Order, error)
+	Orders(ctx context.Context, customerID string, status domain.OrderStatus) ([]domain.Order, error)
+	Item(ctx context.Context, orderID, itemID string) (domain.OrderItem, error)
+	AddItem(ctx context.Context, orderID string, in domain.NewItem) (domain.OrderItem, error)
+	RemoveItem(ctx context.Context, orderID, itemID string) (domain.Order, error)
+	Confirm(ctx context.Context, orderID string) (domain.Order, error)
+	Cancel(ctx context.Context, orderID string) (domain.Order, error)
+}
+
 // Routes registers the public API of the ordering service.
-func Routes(r gin.IRouter, s *Service) {
+func Routes(r gin.IRouter, s API) {
 	r.GET("/api/orders", func(c *gin.Context) { listOrders(c, s) })
 	r.POST("/api/orders", httpx.Create(func(o domain.Order) string { return "/api/orders/" + o.OrderID }, s.Create))
 	r.GET("/api/orders/:orderId", httpx.ByID("orderId", s.Order))
@@ -33,7 +47,7 @@ func Routes(r gin.IRouter, s *Service) {
 	})
 }
 
-func listOrders(c *gin.Context, s *Service) {
+func listOrders(c *gin.Context, s API) {
 	customerID, ok := httpx.QueryID(c, "customerId")
 	if !ok {
 		return
@@ -48,7 +62,7 @@ func listOrders(c *gin.Context, s *Service) {
 	httpx.List(c, list, err)
 }
 
-func addItem(c *gin.Context, s *Service) {
+func addItem(c *gin.Context, s API) {
 	orderID, ok := httpx.PathID(c, "orderId")
 	if !ok {
 		return

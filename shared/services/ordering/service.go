@@ -11,9 +11,11 @@ import (
 // Service is the core of the ordering service. In the synchronous variants it
 // orchestrates the flow: it calls the warehouse, shipping and billing through its ports.
 type Service struct {
-	repo  Repository
+	core
 	ports Ports
 }
+
+var _ API = (*Service)(nil)
 
 // New returns the service; every port must be set.
 func New(repo Repository, ports Ports) (*Service, error) {
@@ -21,15 +23,23 @@ func New(repo Repository, ports Ports) (*Service, error) {
 		ports.Shipping == nil || ports.Billing == nil {
 		return nil, errors.New("ordering: the repository and every port are required")
 	}
-	return &Service{repo: repo, ports: ports}, nil
+	return &Service{core: core{repo: repo, customers: ports.Customers, catalog: ports.Catalog}, ports: ports}, nil
+}
+
+// core is what both ordering cores do alike: creating and reading orders, and
+// taking an item in as PENDING.
+type core struct {
+	repo      Repository
+	customers Customers
+	catalog   Catalog
 }
 
 // Create opens an order for a known customer.
-func (s *Service) Create(ctx context.Context, in domain.NewOrder) (domain.Order, error) {
+func (s core) Create(ctx context.Context, in domain.NewOrder) (domain.Order, error) {
 	if err := in.Validate(); err != nil {
 		return domain.Order{}, err
 	}
-	if _, err := s.ports.Customers.Customer(ctx, in.CustomerID); err != nil {
+	if _, err := s.customers.Customer(ctx, in.CustomerID); err != nil {
 		return domain.Order{}, unknownAsInvalid(err, "customerId", "no customer has this id")
 	}
 	now := domain.Now()
@@ -51,17 +61,17 @@ func unknownAsInvalid(err error, field, message string) error {
 }
 
 // Order returns one order.
-func (s *Service) Order(ctx context.Context, id string) (domain.Order, error) {
+func (s core) Order(ctx context.Context, id string) (domain.Order, error) {
 	return s.repo.Order(ctx, id)
 }
 
 // Orders lists orders; customerID and status, when set, filter.
-func (s *Service) Orders(ctx context.Context, customerID string, status domain.OrderStatus) ([]domain.Order, error) {
+func (s core) Orders(ctx context.Context, customerID string, status domain.OrderStatus) ([]domain.Order, error) {
 	return s.repo.Orders(ctx, customerID, status)
 }
 
 // Item returns one item of an order.
-func (s *Service) Item(ctx context.Context, orderID, itemID string) (domain.OrderItem, error) {
+func (s core) Item(ctx context.Context, orderID, itemID string) (domain.OrderItem, error) {
 	o, err := s.repo.Order(ctx, orderID)
 	if err != nil {
 		return domain.OrderItem{}, err
