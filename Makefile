@@ -4,6 +4,8 @@
 GO        ?= go
 LAB       := bin/lab
 BENCHTIME ?= 3s
+# smoke runs sit beside a lab that `make run` may have started on 8080.
+SMOKE_PORT_BASE ?= 18080
 HAVE_NODE := $(shell command -v node 2>/dev/null)
 
 UI_DIR   := ui-frontend
@@ -14,7 +16,7 @@ UI_SRC   := $(shell find $(UI_DIR)/src $(UI_DIR)/public $(UI_DIR)/index.html $(U
 VARIANTS := $(patsubst %/main.go,./%,$(wildcard *-patterns/*/main.go))
 
 .DEFAULT_GOAL := run
-.PHONY: help run list ui ui-fresh test smoke bench clean
+.PHONY: help run list ui ui-fresh test test-ui smoke bench clean
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -34,7 +36,7 @@ build-%: $(LAB) ## build bin/<variant> and bin/ui-gateway
 smoke: smoke-rest ## start rest on fresh data, run the acceptance suite against it, stop it
 
 smoke-%: $(LAB) ## the same for another variant: make smoke-retry
-	@$(LAB) smoke $*
+	@LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke $*
 
 # The runner is built once, and again only when its code changes.
 $(LAB): $(wildcard cmd/lab/*.go shared/config/*.go) go.mod go.sum
@@ -64,9 +66,19 @@ $(UI_DEPS): $(UI_DIR)/package.json $(UI_DIR)/package-lock.json
 $(UI_INDEX): $(UI_DEPS) $(UI_SRC)
 	cd $(UI_DIR) && npm run build
 
-test: ## vet, then run every test with the race detector
+test: ## vet, every Go test with the race detector, the smoke run, the UI's unit and browser tests
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory test-ui
+
+test-ui: $(LAB) ## the UI's unit tests, then rest on fresh data through the acceptance suite and the browser
+ifdef HAVE_NODE
+	cd $(UI_DIR) && npm ci --no-audit --no-fund && npm run build && npm test
+	LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke rest -ui
+else
+	@echo "make: node is not installed: the UI tests cannot run"; test -z "$$CI"
+	LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke rest
+endif
 
 bench: ## run the benchmarks of every variant (BENCHTIME=3s)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) $(VARIANTS)

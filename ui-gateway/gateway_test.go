@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -228,4 +230,40 @@ func TestGateway_middleware(t *testing.T) {
 	if !called.Load() {
 		t.Error("the middleware was not called")
 	}
+}
+
+func TestGateway_accessLogAtInfo(t *testing.T) {
+	var logs syncBuffer
+	cfg := config.Gateway{Variant: "rest", UIDist: t.TempDir(), UpstreamTimeout: time.Second,
+		URLs: servers{"customers": upstream(t, "customers").URL, "ordering": "http://127.0.0.1:1",
+			"warehouse": "http://127.0.0.1:1", "shipping": "http://127.0.0.1:1", "billing": "http://127.0.0.1:1"}.urls()}
+	h, err := New(cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(h)
+	defer gw.Close()
+	do(t, http.MethodGet, gw.URL+"/api/customers", http.Header{httpx.RequestIDHeader: {"req-7"}})
+	gw.Close() // the log line is written once the handler has returned
+	if got := logs.String(); !strings.Contains(got, "level=INFO msg=request") || !strings.Contains(got, "request_id=req-7") {
+		t.Errorf("no info access log line in %q", got)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that the server's goroutines may write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

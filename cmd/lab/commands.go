@@ -17,7 +17,10 @@ const usage = `usage: lab <command> [arguments]
   lab build <variant>              build bin/<variant> and bin/ui-gateway
   lab run <variant> [-no-build]    build, start the services and the gateway, wait until
                                    they are ready; Ctrl-C stops them all
-  lab smoke <variant>              build, start on fresh data, run the acceptance suite, stop
+  lab smoke <variant> [-ui]        build, start on fresh data, run the acceptance suite (and
+                                   with -ui the browser tests), stop
+  lab demo <variant> [-logs]       run rest and a reliability variant under the same load and
+                                   faults, and print their numbers side by side
 
 Settings come from the environment, with defaults that need nothing set:
   LAB_PORT_BASE (8080: the gateway; the services on the next five ports),
@@ -48,6 +51,8 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 		return nil
 	case "build", "run", "smoke":
 		return variantCommand(ctx, hurry, root, args, stdout)
+	case "demo":
+		return demoCommand(ctx, hurry, root, args, stdout)
 	}
 	fmt.Fprint(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -57,6 +62,7 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 func variantCommand(ctx context.Context, hurry <-chan os.Signal, root string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("lab "+args[0], flag.ContinueOnError)
 	noBuild := fs.Bool("no-build", false, "run the binaries already in bin/")
+	withUI := fs.Bool("ui", false, "smoke: also run the UI's browser tests (npm run e2e in ui-frontend)")
 	// Flags may come before or after the variant's name.
 	if err := fs.Parse(args[1:]); err != nil || fs.NArg() == 0 {
 		return errors.Join(err, fmt.Errorf("usage: lab %s <variant> [-no-build]", args[0]))
@@ -85,6 +91,7 @@ func variantCommand(ctx context.Context, hurry <-chan os.Signal, root string, ar
 	case "run":
 		return l.run(ctx)
 	case "smoke":
+		l.browser = *withUI
 		return l.smoke(ctx)
 	}
 	return nil

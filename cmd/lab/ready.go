@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +34,7 @@ func waitReady(ctx context.Context, procs []*proc, exits <-chan *proc, timeout t
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	client := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{Proxy: nil}}
+	defer client.CloseIdleConnections()
 	readyc := make(chan *proc, len(procs))
 	probes := map[*proc]*probe{}
 	for _, p := range procs {
@@ -52,8 +54,7 @@ func waitReady(ctx context.Context, procs []*proc, exits <-chan *proc, timeout t
 		case p := <-exits:
 			return fmt.Errorf("%s exited before it was ready (%v)%s", p.name, p.err, tailText(p.out, 5))
 		case <-deadline.C:
-			p := firstPending(procs, pending)
-			return fmt.Errorf("%s is not ready after %s (/readyz: %s)%s", p.name, timeout, probes[p].get(), tailText(p.out, 5))
+			return notReady(pendingProcs(procs, pending), probes, timeout)
 		case <-ctx.Done():
 			return errInterrupted
 		}
@@ -61,14 +62,33 @@ func waitReady(ctx context.Context, procs []*proc, exits <-chan *proc, timeout t
 	return nil
 }
 
-// firstPending returns the first process, in start order, that is not ready.
-func firstPending(procs []*proc, pending map[*proc]bool) *proc {
+// notReady names the first process that is not ready, what its /readyz said
+// last, the others that are not ready either, and its last lines.
+func notReady(waiting []*proc, probes map[*proc]*probe, timeout time.Duration) error {
+	p, also := waiting[0], ""
+	if len(waiting) > 1 {
+		also = "; not ready either: " + joinNames(waiting[1:])
+	}
+	return fmt.Errorf("%s is not ready after %s (/readyz: %s)%s%s", p.name, timeout, probes[p].get(), also, tailText(p.out, 5))
+}
+
+// pendingProcs returns the processes, in start order, that are not ready.
+func pendingProcs(procs []*proc, pending map[*proc]bool) []*proc {
+	var out []*proc
 	for _, p := range procs {
 		if pending[p] {
-			return p
+			out = append(out, p)
 		}
 	}
-	return nil
+	return out
+}
+
+func joinNames(procs []*proc) string {
+	names := make([]string, len(procs))
+	for i, p := range procs {
+		names[i] = p.name
+	}
+	return strings.Join(names, ", ")
 }
 
 // poll asks p's /readyz until it answers 200, then sends p on readyc.

@@ -24,6 +24,7 @@ type lab struct {
 	// command returns the command of one process, "gateway" or a service;
 	// tests replace it with a fake.
 	command func(name string) *exec.Cmd
+	browser bool // smoke also runs the UI's browser tests
 }
 
 // fleet is the running processes of a lab.

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/microservice-patterns/lab/shared/config"
 )
 
 func TestLab_start(t *testing.T) {
@@ -43,11 +45,12 @@ func TestLab_start(t *testing.T) {
 		mustBeFree(t, l.cfg.Addrs)
 	})
 	t.Run("names a process that is not ready in time", func(t *testing.T) {
-		l, _ := newTestLab(t, map[string]string{"warehouse": "never"})
+		l, _ := newTestLab(t, map[string]string{"warehouse": "never", "ordering": "never"})
 		l.cfg.ReadyTimeout = 300 * time.Millisecond
 		_, _, err := l.start(context.Background())
-		if err == nil || !strings.HasPrefix(err.Error(), "warehouse is not ready after 300ms (/readyz: 503") {
-			t.Fatalf("got %v, want warehouse named", err)
+		want := "warehouse is not ready after 300ms (/readyz: 503 Service Unavailable); not ready either: ordering; its last lines:"
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Fatalf("got %v, want %q", err, want)
 		}
 		mustBeFree(t, l.cfg.Addrs)
 	})
@@ -171,5 +174,26 @@ func waitFor(tb testing.TB, out *syncBuffer, s string) {
 			tb.Fatalf("no %q in the output within 10s:\n%s", s, out)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestLab_env(t *testing.T) {
+	env := map[string]string{"LAB_PORT_BASE": "9080", "ORDERING_ADDR": ":9999", "BILLING_URL": "http://billing:80"}
+	cfg, err := config.LoadRunner(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := lookup("rest")
+	l := &lab{root: "/repo", variant: v, cfg: cfg}
+	got := strings.Join(l.env(), " ")
+	for _, want := range []string{"LAB_VARIANT=rest", "LAB_DATA_DIR=/repo/data", "GATEWAY_ADDR=127.0.0.1:9080",
+		"CUSTOMERS_ADDR=127.0.0.1:9081", "CUSTOMERS_URL=http://127.0.0.1:9081", "ORDERING_ADDR=:9999",
+		"ORDERING_URL=http://127.0.0.1:9999", "BILLING_ADDR=127.0.0.1:9085", "BILLING_URL=http://billing:80"} {
+		if !strings.Contains(" "+got+" ", " "+want+" ") {
+			t.Errorf("no %s in %s", want, got)
+		}
+	}
+	if got := l.publicURL(); got != "http://localhost:9080" {
+		t.Errorf("publicURL: got %s", got)
 	}
 }

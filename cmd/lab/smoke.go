@@ -35,22 +35,41 @@ func (l *lab) smoke(ctx context.Context) error {
 	}
 	defer l.stop(f)
 	gateway := "http://" + config.DialAddr(l.cfg.Addrs["gateway"])
-	l.console.Printf("lab: %s ready in %s — running the acceptance suite against %s", l.variant.Name, took.Round(time.Millisecond), gateway)
-	test := exec.CommandContext(ctx, "go", "test", "-tags", "smoke", "-count=1", "./shared/acceptance/")
-	test.Dir = l.root
-	test.Env = append(os.Environ(), "LAB_URL="+gateway, "LAB_VARIANT="+l.variant.Name, "LAB_RUN_ID="+l.cfg.RunID)
+	l.console.Printf("lab: %s ready in %s — running the tests against %s", l.variant.Name, took.Round(time.Millisecond), gateway)
+	env := append(os.Environ(), "LAB_URL="+gateway, "LAB_VARIANT="+l.variant.Name, "LAB_RUN_ID="+l.cfg.RunID)
+	suites := []suite{{"the acceptance suite", []string{"go", "test", "-tags", "smoke", "-count=1", "./shared/acceptance/"}}}
+	if l.browser {
+		suites = append(suites, suite{"the browser tests", []string{"npm", "--prefix", "ui-frontend", "run", "--silent", "e2e"}})
+	}
+	for _, st := range suites {
+		if err := l.runSuite(ctx, st, env); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// suite is a test command run against the started lab.
+type suite struct {
+	name string
+	args []string
+}
+
+func (l *lab) runSuite(ctx context.Context, st suite, env []string) error {
+	test := exec.CommandContext(ctx, st.args[0], st.args[1:]...)
+	test.Dir, test.Env = l.root, env
 	test.Stdout, test.Stderr = os.Stdout, os.Stderr
-	err = test.Run()
+	err := test.Run()
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
-		l.console.Printf("lab: %s passed the acceptance suite", l.variant.Name)
+		l.console.Printf("lab: %s passed %s", l.variant.Name, st.name)
 		return nil
 	case ctx.Err() != nil:
 		return errInterrupted
 	case errors.As(err, &exit):
-		l.console.Printf("lab: %s failed the acceptance suite", l.variant.Name)
+		l.console.Printf("lab: %s failed %s", l.variant.Name, st.name)
 		return exitCode(exit.ExitCode())
 	}
-	return fmt.Errorf("run the acceptance suite: %w", err)
+	return fmt.Errorf("run %s: %w", st.name, err)
 }

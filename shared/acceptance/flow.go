@@ -54,11 +54,15 @@ func completes(s *Suite) {
 	if len(invs) != 1 || invs[0].Amount != want || invs[0].CustomerName != customers.Seed[0].Name || len(invs[0].Lines) != 2 {
 		s.t.Errorf("invoice: got %+v, want one of %d for %s with 2 lines", invs, want, customers.Seed[0].Name)
 	}
-	for _, r := range s.Reservations(o.OrderID) {
-		if r.Status != domain.ReservationConfirmed {
-			s.t.Errorf("reservation %s: got %s, want CONFIRMED", r.ReservationID, r.Status)
+	// Asynchronous variants confirm the reservations beside shipping and billing.
+	Eventually(s.t, s.opts.Timeout, "every reservation to be CONFIRMED", func() bool {
+		for _, r := range s.Reservations(o.OrderID) {
+			if r.Status != domain.ReservationConfirmed {
+				return false
+			}
 		}
-	}
+		return true
+	})
 	if got := s.Product(ms.ProductID).Stock; got != stockMS-1 {
 		s.t.Errorf("sold stock stays taken: got %d, want %d", got, stockMS-1)
 	}

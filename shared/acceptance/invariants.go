@@ -1,6 +1,9 @@
 package acceptance
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/microservice-patterns/lab/shared/domain"
 )
 
@@ -18,7 +21,15 @@ func (s *Suite) CheckInvariants() {
 	}
 }
 
+// checkStock checks that stock is conserved. Products and reservations are read
+// one after the other, so a change between the two reads (an asynchronous
+// variant still at work) is waited out, until the suite's timeout.
 func (s *Suite) checkStock() {
+	s.t.Helper()
+	s.eventually(s.stockProblems)
+}
+
+func (s *Suite) stockProblems() []string {
 	s.t.Helper()
 	var rs []domain.Reservation
 	s.api.Get("/api/reservations", &rs)
@@ -32,16 +43,18 @@ func (s *Suite) checkStock() {
 	s.api.Get("/api/products", &ps)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var problems []string
 	for _, p := range ps {
 		initial, known := s.initial[p.ProductID]
 		if known && p.Stock+held[p.ProductID] != initial {
-			s.t.Errorf("stock of %s (%s) is not conserved: stock %d + held %d != initial %d",
-				p.Code, p.ProductID, p.Stock, held[p.ProductID], initial)
+			problems = append(problems, fmt.Sprintf("stock of %s (%s) is not conserved: stock %d + held %d != initial %d",
+				p.Code, p.ProductID, p.Stock, held[p.ProductID], initial))
 		}
 		if p.Stock < 0 {
-			s.t.Errorf("stock of %s is negative: %d", p.Code, p.Stock)
+			problems = append(problems, fmt.Sprintf("stock of %s is negative: %d", p.Code, p.Stock))
 		}
 	}
+	return problems
 }
 
 func (s *Suite) checkOrder(o domain.Order) {
@@ -59,11 +72,15 @@ func (s *Suite) checkOrder(o domain.Order) {
 	case domain.OrderCompleted:
 		s.checkCompleted(o)
 	case domain.OrderCanceled:
-		for _, r := range s.Reservations(o.OrderID) {
-			if r.HoldsStock() {
-				s.t.Errorf("cancelled order %s holds stock: reservation %s is %s", o.OrderID, r.ReservationID, r.Status)
+		s.eventually(func() []string {
+			var held []string
+			for _, r := range s.Reservations(o.OrderID) {
+				if r.HoldsStock() {
+					held = append(held, fmt.Sprintf("cancelled order %s holds stock: reservation %s is %s", o.OrderID, r.ReservationID, r.Status))
+				}
 			}
-		}
+			return held
+		})
 	}
 }
 
@@ -77,9 +94,34 @@ func (s *Suite) checkCompleted(o domain.Order) {
 	if len(invs) != 1 || invs[0].Status != domain.InvoiceIssued || invs[0].Amount != o.Total {
 		s.t.Errorf("completed order %s (total %d): got invoices %+v, want exactly one ISSUED of the total", o.OrderID, o.Total, invs)
 	}
-	for _, r := range s.Reservations(o.OrderID) {
-		if r.Status == domain.ReservationReserved {
-			s.t.Errorf("completed order %s: reservation %s is still RESERVED, want CONFIRMED", o.OrderID, r.ReservationID)
+	s.eventually(func() []string {
+		var open []string
+		for _, r := range s.Reservations(o.OrderID) {
+			if r.Status == domain.ReservationReserved {
+				open = append(open, fmt.Sprintf("completed order %s: reservation %s is still RESERVED, want CONFIRMED", o.OrderID, r.ReservationID))
+			}
 		}
+		return open
+	})
+}
+
+// eventually polls problems until it reports none or the suite's timeout
+// passes, then reports the last ones: an invariant that an asynchronous variant
+// makes true shortly after the state it follows from is waited for.
+func (s *Suite) eventually(problems func() []string) {
+	s.t.Helper()
+	deadline := time.Now().Add(s.opts.Timeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		ps := problems()
+		if len(ps) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			for _, p := range ps {
+				s.t.Error(p)
+			}
+			return
+		}
+		time.Sleep(wait)
 	}
 }

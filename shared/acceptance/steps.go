@@ -1,7 +1,9 @@
 package acceptance
 
 import (
+	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/microservice-patterns/lab/shared/domain"
 )
@@ -28,7 +30,7 @@ func (s *Suite) CreateOrder(customerID string) domain.Order {
 func (s *Suite) AddItem(orderID, productID string, qty int) domain.OrderItem {
 	s.t.Helper()
 	var it domain.OrderItem
-	r := s.api.Post("/api/orders/"+orderID+"/items", domain.NewItem{ProductID: productID, Quantity: qty}, http.StatusCreated, &it)
+	r := s.postItem(orderID, productID, qty, &it)
 	loc := r.Header.Get("Location")
 	if want := "/api/orders/" + orderID + "/items/" + it.ItemID; loc != want {
 		s.t.Errorf("Location of a new item: got %q, want %q", loc, want)
@@ -41,6 +43,35 @@ func (s *Suite) AddItem(orderID, productID string, qty int) domain.OrderItem {
 		return it.Status != domain.ItemPending
 	})
 	return it
+}
+
+// postItem adds the item and wants 201. A product the warehouse has may be
+// unknown for a moment to a service that keeps a copy of the catalogue (event-
+// carried state transfer): a 400 on productId for a product the warehouse
+// answers is retried until the suite's timeout, as a client would.
+func (s *Suite) postItem(orderID, productID string, qty int, it *domain.OrderItem) Response {
+	s.t.Helper()
+	path, body := "/api/orders/"+orderID+"/items", jsonBody(domain.NewItem{ProductID: productID, Quantity: qty})
+	deadline := time.Now().Add(s.opts.Timeout)
+	for {
+		r := s.api.Do(http.MethodPost, path, body, false)
+		if r.Status == http.StatusCreated {
+			if err := json.Unmarshal(r.Body, it); err != nil {
+				s.t.Fatalf("POST %s: decode %s: %v", path, r.Body, err)
+			}
+			return r
+		}
+		if r.Status != http.StatusBadRequest || !hasField(r.Problem.Errors, "productId") ||
+			!s.productExists(productID) || time.Now().After(deadline) {
+			s.t.Fatalf("POST %s: got status %d, want 201; body %s", path, r.Status, r.Body)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// productExists reports whether the warehouse has the product.
+func (s *Suite) productExists(id string) bool {
+	return s.api.Do(http.MethodGet, "/api/products/"+id, "", false).Status == http.StatusOK
 }
 
 // Order reads an order.

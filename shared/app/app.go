@@ -42,6 +42,9 @@ type Variant struct {
 	Extend func(service string, e *gin.Engine, d Deps) error
 	// Gateway returns the variant's options for the gateway (a rate limiter, the live events …).
 	Gateway func(cfg config.Gateway, log *slog.Logger) ([]gateway.Option, error)
+	// Async, when set, makes the variant event-driven over RabbitMQ (see Async):
+	// OrderingPorts and the internal routes are then not used.
+	Async *Async
 }
 
 // BuildGateway returns the gateway's handler with the variant's options.
@@ -79,23 +82,47 @@ func Build(ctx context.Context, v Variant, cfg config.Service, log *slog.Logger)
 		return nil, fmt.Errorf("%s: open database: %w", cfg.Name, err)
 	}
 	d := Deps{Config: cfg, Log: log, HTTP: httpClient(v, cfg)}
+	w := syncWiring(v, db, d)
+	if v.Async != nil {
+		if w, err = asyncWiring(ctx, v, db, d); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("%s: %w", cfg.Name, err)
+		}
+	}
 	e := httpx.NewEngine(log)
-	httpx.Health(e, map[string]httpx.Check{"database": db.Ping})
+	httpx.Health(e, w.checks)
 	if err := installFaults(e, cfg.Name, log); err != nil {
-		db.Close()
+		w.close()
 		return nil, err
 	}
 	if v.Extend != nil {
 		if err := v.Extend(cfg.Name, e, d); err != nil {
-			db.Close()
+			w.close()
 			return nil, fmt.Errorf("%s: extend: %w", cfg.Name, err)
 		}
 	}
-	if err := register(ctx, v, e, db, d); err != nil {
-		db.Close()
+	if err := w.register(ctx, e); err != nil {
+		w.close()
 		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 	}
-	return &Service{Handler: e, Close: db.Close}, nil
+	return &Service{Handler: e, Close: w.close}, nil
+}
+
+// wiring is how Build makes one service: its readiness checks, its routes
+// (registered, seeded and started by register) and what closes it.
+type wiring struct {
+	checks   map[string]httpx.Check
+	register func(ctx context.Context, e *gin.Engine) error
+	close    func() error
+}
+
+// syncWiring wires a service of a synchronous variant.
+func syncWiring(v Variant, db *store.DB, d Deps) *wiring {
+	return &wiring{
+		checks:   map[string]httpx.Check{"database": db.Ping},
+		register: func(ctx context.Context, e *gin.Engine) error { return register(ctx, v, e, db, d) },
+		close:    db.Close,
+	}
 }
 
 // installFaults gives the service the lab's fault injection (shared/faults), off

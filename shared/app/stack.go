@@ -34,6 +34,14 @@ type Stack struct {
 	wg       sync.WaitGroup
 	closers  []func() error
 	errs     chan error
+	// what StopService and StartService need (stack_control.go)
+	v       Variant
+	env     config.Getenv
+	log     *slog.Logger
+	ctx     context.Context
+	mu      sync.Mutex
+	running map[string]*running
+	stopped []stoppedService
 }
 
 // StartStack starts every service of the variant and the gateway on 127.0.0.1:0.
@@ -42,7 +50,7 @@ func StartStack(ctx context.Context, v Variant, opts StackOptions) (*Stack, erro
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	listeners := map[string]net.Listener{}
-	st := &Stack{Services: map[string]string{}, errs: make(chan error, 8)}
+	st := &Stack{Services: map[string]string{}, errs: make(chan error, 8), v: v, log: opts.Log, running: map[string]*running{}}
 	for _, name := range append([]string{"gateway"}, config.Services...) {
 		ln, err := httpx.Listen("127.0.0.1:0")
 		if err != nil {
@@ -55,7 +63,9 @@ func StartStack(ctx context.Context, v Variant, opts StackOptions) (*Stack, erro
 	st.URL = st.Services["gateway"]
 	delete(st.Services, "gateway")
 	env := stackEnv(v, st, opts)
+	st.env = env
 	ctx, st.cancel = context.WithCancel(ctx)
+	st.ctx = ctx
 	for _, name := range config.Services {
 		if err := st.startService(ctx, v, name, env, listeners[name], opts.Log); err != nil {
 			closeAll(listeners)
@@ -63,7 +73,14 @@ func StartStack(ctx context.Context, v Variant, opts StackOptions) (*Stack, erro
 			return nil, err
 		}
 	}
-	return st, st.startGateway(ctx, v, env, listeners["gateway"], opts.Log)
+	if err := st.startGateway(ctx, v, env, listeners["gateway"], opts.Log); err != nil {
+		return st, err
+	}
+	if err := st.waitReady(ctx, readyTimeout); err != nil {
+		st.Stop()
+		return nil, err
+	}
+	return st, nil
 }
 
 func stackEnv(v Variant, st *Stack, opts StackOptions) config.Getenv {
@@ -89,8 +106,7 @@ func (st *Stack) startService(ctx context.Context, v Variant, name string, env c
 	if err != nil {
 		return err
 	}
-	st.closers = append(st.closers, svc.Close)
-	st.serve(ctx, ln, svc.Handler, log)
+	st.track(ctx, name, ln, svc)
 	return nil
 }
 
@@ -127,6 +143,11 @@ func (st *Stack) Stop() {
 	st.wg.Wait()
 	for _, c := range st.closers {
 		_ = c()
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, r := range st.running {
+		_ = r.close()
 	}
 }
 

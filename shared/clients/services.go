@@ -111,3 +111,9 @@ func (c *Billing) CreateInvoice(ctx context.Context, orderID string) (domain.Inv
 	var v domain.Invoice
 	return v, c.do(ctx, http.MethodPost, "/internal/invoices", domain.OrderRef{OrderID: orderID}, &v)
 }
+
+// Reservation reads one reservation.
+func (c *Warehouse) Reservation(ctx context.Context, id string) (domain.Reservation, error) {
+	var v domain.Reservation
+	return v, c.do(ctx, http.MethodGet, "/api/reservations/"+url.PathEscape(id), nil, &v)
+}

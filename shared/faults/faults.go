@@ -107,8 +107,11 @@ func (s Settings) String() string {
 	if s.Down != Up {
 		parts = append(parts, "down ("+s.Down+")")
 	}
-	if s.LatencyMs > 0 || s.LatencyJitterMs > 0 {
-		parts = append(parts, fmt.Sprintf("latency %d+%d ms", s.LatencyMs, s.LatencyJitterMs))
+	switch {
+	case s.LatencyJitterMs > 0:
+		parts = append(parts, fmt.Sprintf("latency %d to %d ms", s.LatencyMs, s.LatencyMs+s.LatencyJitterMs))
+	case s.LatencyMs > 0:
+		parts = append(parts, fmt.Sprintf("latency %d ms", s.LatencyMs))
 	}
 	if s.ErrorRate > 0 {
 		parts = append(parts, fmt.Sprintf("%d to %g%% of requests", s.status(), s.ErrorRate*100))

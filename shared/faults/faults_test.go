@@ -64,7 +64,8 @@ func TestSettings_String(t *testing.T) {
 	for s, want := range map[Settings]string{
 		{}:                                   "no faults",
 		{ErrorRate: 0.3}:                     "503 to 30% of requests",
-		{LatencyMs: 100, LatencyJitterMs: 5}: "latency 100+5 ms",
+		{LatencyMs: 100, LatencyJitterMs: 5}: "latency 100 to 105 ms",
+		{LatencyMs: 100}:                     "latency 100 ms",
 		{Down: Hang}:                         "down (hang)",
 	} {
 		if got := s.String(); got != want {

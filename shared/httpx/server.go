@@ -46,8 +46,9 @@ func Listen(addr string) (net.Listener, error) {
 // Serve serves h on ln until ctx is done, then shuts down gracefully, giving
 // requests in flight up to grace to finish.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, grace time.Duration) error {
+	base := context.WithValue(context.WithoutCancel(ctx), stoppingKey{}, ctx.Done())
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 60 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+		BaseContext: func(net.Listener) context.Context { return base }}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -65,4 +66,16 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 		return err
 	}
 	return nil
+}
+
+type stoppingKey struct{}
+
+// Stopping returns a channel that is closed when the server serving the
+// request of ctx begins to shut down. Requests in flight keep their context so
+// that they can finish; a long-lived one (a stream of events) ends itself when
+// this closes, so that shutting down need not wait for it. It is nil (never
+// closed) outside Serve.
+func Stopping(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(stoppingKey{}).(<-chan struct{})
+	return ch
 }

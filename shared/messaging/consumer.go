@@ -26,6 +26,13 @@ type Handler func(ctx context.Context, ev Event) error
 // keys the service's queue is bound to.
 type Handlers map[string]Handler
 
+// Prepare is the first step of a handler in two steps. It runs before the
+// consumer's transaction, outside it, so that what is slow (reading another
+// service over HTTP) holds no database lock; it returns the Handler that then
+// runs in the transaction with the inbox record. An event already processed
+// is acked without preparing. Its errors are retried like a handler's.
+type Prepare func(ctx context.Context, ev Event) (Handler, error)
+
 // ConsumerConfig tunes a Consumer; the zero value takes the defaults.
 type ConsumerConfig struct {
 	// Prefetch bounds the messages delivered and not yet acked. Default 16.
@@ -39,6 +46,9 @@ type ConsumerConfig struct {
 	Outbox *Outbox
 	// Logger receives connection losses, retries and dead letters. Default slog.Default().
 	Logger *slog.Logger
+	// Prepare holds the event types handled in two steps (see Prepare); a type
+	// is either here or in the consumer's Handlers. Its keys are bound too.
+	Prepare map[string]Prepare
 }
 
 // Consumer receives the events of one service's queue: manual acks, bounded
@@ -72,20 +82,16 @@ func NewConsumer(url string, names Names, service string, db *store.DB, handlers
 	if err := checkService(service); err != nil {
 		return nil, err
 	}
-	if db == nil || len(handlers) == 0 {
+	if db == nil || len(handlers)+len(cfg.Prepare) == 0 {
 		return nil, errors.New("messaging: a consumer needs a database and at least one handler")
 	}
 	if cfg.Outbox != nil && cfg.Outbox.db != db {
 		return nil, errors.New("messaging: the consumer's outbox must belong to its database")
 	}
-	types := make([]string, 0, len(handlers))
-	for t, h := range handlers {
-		if t == "" || h == nil {
-			return nil, fmt.Errorf("messaging: handler for %q: want a type and a function", t)
-		}
-		types = append(types, t)
+	types, err := handledTypes(handlers, cfg.Prepare)
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(types)
 	if cfg.Prefetch <= 0 {
 		cfg.Prefetch = 16
 	}
@@ -94,6 +100,26 @@ func NewConsumer(url string, names Names, service string, db *store.DB, handlers
 	log := orDefault(cfg.Logger).With("component", "consumer", "queue", names.Queue(service))
 	return &Consumer{url: url, names: names, service: service, queue: names.Queue(service), db: db,
 		handlers: handlers, types: types, cfg: cfg, log: log, ready: make(chan struct{})}, nil
+}
+
+// handledTypes lists the types of both kinds of handlers, sorted; a type may
+// have one handler only.
+func handledTypes(handlers Handlers, prepare map[string]Prepare) ([]string, error) {
+	types := make([]string, 0, len(handlers)+len(prepare))
+	for t, h := range handlers {
+		if t == "" || h == nil {
+			return nil, fmt.Errorf("messaging: handler for %q: want a type and a function", t)
+		}
+		types = append(types, t)
+	}
+	for t, p := range prepare {
+		if _, twice := handlers[t]; t == "" || p == nil || twice {
+			return nil, fmt.Errorf("messaging: prepared handler for %q: want a type with one handler and a function", t)
+		}
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	return types, nil
 }
 
 // Run consumes until ctx ends, reconnecting whenever the broker goes away, and
@@ -156,10 +182,11 @@ func (c *Consumer) handle(ctx context.Context, s *session, d amqp.Delivery) erro
 		return c.deadLetter(ctx, s, d, fmt.Errorf("malformed message: %w", err), 1)
 	}
 	h, ok := c.handlers[ev.Type]
-	if !ok {
+	prep, prepared := c.cfg.Prepare[ev.Type]
+	if !ok && !prepared {
 		return c.deadLetter(ctx, s, d, fmt.Errorf("no handler for event type %q", ev.Type), 1)
 	}
-	attempts, err := c.process(ctx, d, ev, h)
+	attempts, err := c.process(ctx, d, ev, h, prep)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err() // shutting down: the broker delivers it again later
 	}
@@ -172,13 +199,35 @@ func (c *Consumer) handle(ctx context.Context, s *session, d amqp.Delivery) erro
 	return nil
 }
 
+// attempt runs the handler once: in two steps when prep is set.
+func (c *Consumer) attempt(ctx context.Context, ev Event, h Handler, prep Prepare) error {
+	if prep == nil {
+		return c.once(ctx, ev, h)
+	}
+	done, err := Processed(ctx, c.db, c.service, ev.ID)
+	if err != nil {
+		return Retryable(err)
+	}
+	if done {
+		c.log.Debug("duplicate event skipped", "id", ev.ID, "type", ev.Type)
+		return nil
+	}
+	if h, err = prep(ctx, ev); err != nil {
+		return err
+	}
+	if h == nil {
+		h = func(context.Context, Event) error { return nil }
+	}
+	return c.once(ctx, ev, h)
+}
+
 // process runs the handler until it succeeds, fails permanently or has used its
 // attempts, and returns how many it used.
-func (c *Consumer) process(ctx context.Context, d amqp.Delivery, ev Event, h Handler) (int, error) {
+func (c *Consumer) process(ctx context.Context, d amqp.Delivery, ev Event, h Handler, prep Prepare) (int, error) {
 	ctx, span := startConsumerSpan(ctx, d.Headers, c.queue, ev)
 	defer span.End()
 	for attempt := 1; ; attempt++ {
-		err := c.once(ctx, ev, h)
+		err := c.attempt(ctx, ev, h, prep)
 		if err == nil {
 			return attempt, nil
 		}

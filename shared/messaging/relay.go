@@ -25,6 +25,11 @@ type RelayConfig struct {
 	Reconnect Backoff
 	// Logger receives connection losses and failures. Default slog.Default().
 	Logger *slog.Logger
+	// Topology, when set, names the consuming services of the variant and the
+	// event types each one handles: the relay declares their queues (as Declare
+	// does) each time it connects, before it publishes, so that no event is
+	// published while the queue of a service that has not started yet is missing.
+	Topology map[string][]string
 }
 
 // Relay publishes the rows of an outbox, in insertion order, as persistent
@@ -72,6 +77,14 @@ func (r *Relay) Connected() bool { return r.connected.Load() }
 func (r *Relay) serve(ctx context.Context, s *session) error {
 	if err := declareExchange(s.ch, r.names); err != nil {
 		return err
+	}
+	for service, types := range r.cfg.Topology {
+		if err := checkService(service); err != nil {
+			return err
+		}
+		if err := declareConsumer(s.ch, r.names, service, types); err != nil {
+			return err
+		}
 	}
 	if err := s.ch.Confirm(false); err != nil {
 		return fmt.Errorf("enter confirm mode: %w", err)

@@ -20,7 +20,7 @@ type Publisher struct {
 	Err error
 }
 
-var _ messaging.Publisher = (*Publisher)(nil)
+var _ messaging.TxPublisher = (*Publisher)(nil)
 
 // Publish validates ev and records it.
 func (p *Publisher) Publish(_ context.Context, ev messaging.Event) error {
@@ -82,4 +82,10 @@ func (p *Publisher) Deliver(ctx context.Context, handlers messaging.Handlers) er
 		}
 	}
 	return nil
+}
+
+// InTx runs fn with ctx: the fake has no transaction, so events published
+// inside are recorded at once, and kept when fn fails.
+func (p *Publisher) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return fn(ctx)
 }

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/services/warehouse"
+)
+
+func TestScenarios_coverTheReliabilityVariants(t *testing.T) {
+	for _, v := range catalogue {
+		if v.Category != "reliability" {
+			continue
+		}
+		s, err := scenarioOf(v.Name)
+		if err != nil {
+			t.Errorf("%s: %v", v.Name, err)
+			continue
+		}
+		if s.load.orders < 1 || s.load.concurrency < 1 || s.load.limit <= 0 || s.downstream == "" || len(s.faults) == 0 {
+			t.Errorf("%s: incomplete scenario %+v", v.Name, s)
+		}
+		for name, f := range s.faults {
+			if err := f.Validate(); err != nil {
+				t.Errorf("%s: faults of %s: %v", v.Name, name, err)
+			}
+		}
+	}
+	if _, err := scenarioOf("rest"); err == nil {
+		t.Error("the baseline has a demo of its own, want none")
+	}
+}
+
+func TestRecorder_stats(t *testing.T) {
+	var r recorder
+	for _, o := range []outcome{
+		{ok: true, took: 30 * time.Millisecond},
+		{ok: false, took: 2 * time.Millisecond},
+		{ok: false, took: 300 * time.Millisecond},
+		{ok: true, took: 10 * time.Millisecond},
+		{ok: true, took: 20 * time.Millisecond},
+	} {
+		r.add(stepAdd, o)
+	}
+	s := r.stats(stepAdd)
+	want := stats{ok: 3, failed: 2, fast: 1, p50: 20 * time.Millisecond, p99: 300 * time.Millisecond}
+	if s != want {
+		t.Errorf("got %+v, want %+v", s, want)
+	}
+	if s := r.stats(stepConfirm); s != (stats{}) {
+		t.Errorf("a step never taken: got %+v, want zeros", s)
+	}
+}
+
+func TestLoad_startOf(t *testing.T) {
+	begin := time.Unix(0, 0)
+	paced := load{rate: 4}
+	if got := paced.startOf(begin, 5).Sub(begin); got != time.Second {
+		t.Errorf("fifth order at 4 per second: due after %s, want 1s", got)
+	}
+	if got := (load{}).startOf(begin, 99); !got.Equal(begin) {
+		t.Errorf("an unpaced order: due at %s, want at once", got)
+	}
+}
+
+// fakeGateway answers the load's requests: orders are created, items added and
+// confirmed, and every third add fails with 503.
+func fakeGateway(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	var adds atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/api/orders":
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"orderId":"` + domain.NewID() + `"}`))
+		case strings.HasSuffix(r.URL.Path, "/items"):
+			if adds.Add(1)%3 == 0 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusCreated)
+		default:
+			w.WriteHeader(http.StatusOK)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &adds
+}
+
+func TestClient_drive(t *testing.T) {
+	srv, adds := fakeGateway(t)
+	c := &client{base: srv.URL, http: srv.Client(), rec: &recorder{}}
+	c.drive(context.Background(), load{orders: 30, concurrency: 4, confirm: true, limit: time.Minute})
+	create, add, confirm := c.rec.stats(stepCreate), c.rec.stats(stepAdd), c.rec.stats(stepConfirm)
+	if create.ok != 30 || add.ok != 20 || add.failed != 10 || confirm.ok != 20 || adds.Load() != 30 {
+		t.Errorf("got %d created, %d+%d added, %d confirmed; want 30, 20+10, 20", create.ok, add.ok, add.failed, confirm.ok)
+	}
+}
+
+func TestClient_checkInvariants(t *testing.T) {
+	order := domain.Order{OrderID: domain.NewID(), Status: domain.OrderCompleted, Total: 100}
+	lists := map[string]any{
+		"/api/products":     []domain.Product{{ProductID: warehouse.Seed[0].ProductID, Code: "KB-01", Stock: warehouse.Seed[0].Stock - 2}},
+		"/api/reservations": []domain.Reservation{{ProductID: warehouse.Seed[0].ProductID, Quantity: 1, Status: domain.ReservationConfirmed}},
+		"/api/orders":       []domain.Order{order},
+		"/api/shipments":    []domain.Shipment{{OrderID: order.OrderID}},
+		"/api/invoices":     []domain.Invoice{{OrderID: order.OrderID, Amount: 100}, {OrderID: order.OrderID, Amount: 100}},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-API-Key") != checkKey {
+			t.Errorf("%s without the checks' API key", r.URL.Path)
+		}
+		_ = json.NewEncoder(w).Encode(lists[r.URL.Path])
+	}))
+	defer srv.Close()
+	c := &client{base: srv.URL, http: srv.Client()}
+	problems, err := c.checkInvariants(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(problems, "\n")
+	for _, want := range []string{"stock of KB-01", "2 invoices", "lacks its one shipment or its one invoice"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("problems %q do not mention %q", text, want)
+		}
+	}
+	// Every seed product but the first has no stock at all in the fake: each is reported.
+	if len(problems) < len(warehouse.Seed) {
+		t.Errorf("got %d problems, want at least one per seed product", len(problems))
+	}
+}
+
+func TestReport(t *testing.T) {
+	runs := []demoRun{{variant: "rest", rec: &recorder{}}, {variant: "retry", rec: &recorder{}}}
+	runs[0].rec.add(stepCreate, outcome{ok: true, took: time.Millisecond})
+	runs[0].rec.add(stepAdd, outcome{ok: false, took: 200 * time.Millisecond})
+	runs[1].rec.add(stepCreate, outcome{ok: true, took: time.Millisecond})
+	runs[1].rec.add(stepAdd, outcome{ok: true, took: 20 * time.Millisecond})
+	var out bytes.Buffer
+	if err := report(&out, scenario{downstream: "warehouse"}, runs); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"add item: ok", "200 ms", "requests that reached warehouse", "invariants hold",
+		"(create order: every request ok in every run, so not shown)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	runs[1].problems = []string{"stock of KB-01 is not conserved"}
+	if err := report(&bytes.Buffer{}, scenario{downstream: "warehouse"}, runs); err == nil || !strings.Contains(err.Error(), "retry: stock") {
+		t.Errorf("report with a broken invariant: got %v, want an error naming it", err)
+	}
+}

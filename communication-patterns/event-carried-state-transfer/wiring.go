@@ -1,0 +1,28 @@
+package main
+
+import (
+	"github.com/microservice-patterns/lab/shared/app"
+	"github.com/microservice-patterns/lab/shared/messaging"
+	"github.com/microservice-patterns/lab/shared/services/ordering"
+)
+
+// variant choreographs the services with fat events: each event carries the
+// whole resource (messaging.Fat), and the reactions in handlers.go take what
+// they need from it or from the local copies (Replicas) that other events
+// keep. Ordering checks customers and products against its copies, so it takes
+// orders while customers or the warehouse are down.
+var variant = app.Variant{
+	Name: "event-carried-state-transfer",
+	Async: &app.Async{
+		Style:         messaging.Fat,
+		Reactions:     reactions,
+		OrderingPorts: useLocalCopies,
+		Replicas:      true,
+	},
+	Gateway: app.LiveEvents,
+}
+
+// useLocalCopies gives ordering its copies of customers and products.
+func useLocalCopies(p *app.Parts) (ordering.Ports, error) {
+	return ordering.Ports{Customers: p.Replicas, Catalog: p.Replicas}, nil
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/microservice-patterns/lab/shared/acceptance"
+	"github.com/microservice-patterns/lab/shared/app"
+	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/httpx"
+)
+
+// fakeClock is a time that moves only when the test says so.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time      { return c.t }
+func (c *fakeClock) add(d time.Duration) { c.t = c.t.Add(d) }
+func newClock() *fakeClock               { return &fakeClock{t: time.Unix(1_000_000, 0)} }
+func engine(l *limiter) *gin.Engine {
+	e := gin.New()
+	e.Use(l.middleware())
+	ok := func(c *gin.Context) { c.Status(http.StatusOK) }
+	e.GET("/api/products", ok)
+	e.GET("/api/lab/info", ok)
+	e.GET("/healthz", ok)
+	return e
+}
+
+// get sends GET path from the address ip, with the API key when it is not "".
+func get(e http.Handler, path, ip, key string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	r.RemoteAddr = ip + ":40000"
+	if key != "" {
+		r.Header.Set(APIKeyHeader, key)
+	}
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, r)
+	return w
+}
+
+var tight = config.RateLimit{Rate: 1, Burst: 3, Idle: time.Minute, MaxClients: 100}
+
+func TestLimiter_burstThen429(t *testing.T) {
+	clk := newClock()
+	e := engine(newLimiter(tight, clk.now))
+	for i := range 3 {
+		w := get(e, "/api/products", "10.0.0.1", "")
+		if w.Code != http.StatusOK || w.Header().Get("RateLimit-Remaining") != []string{"2", "1", "0"}[i] {
+			t.Fatalf("request %d of a burst of 3: got %d, remaining %q", i+1, w.Code, w.Header().Get("RateLimit-Remaining"))
+		}
+	}
+	w := get(e, "/api/products", "10.0.0.1", "")
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Content-Type") != httpx.ProblemContentType {
+		t.Fatalf("fourth request: got %d %s, want a 429 problem", w.Code, w.Header().Get("Content-Type"))
+	}
+	for header, want := range map[string]string{"Retry-After": "1", "RateLimit-Limit": "3", "RateLimit-Remaining": "0",
+		"RateLimit-Reset": "3", "RateLimit-Policy": "3;w=3"} {
+		if got := w.Header().Get(header); got != want {
+			t.Errorf("%s: got %q, want %q", header, got, want)
+		}
+	}
+	clk.add(time.Second)
+	if w := get(e, "/api/products", "10.0.0.1", ""); w.Code != http.StatusOK {
+		t.Errorf("a second later: got %d, want 200 with the token that came back", w.Code)
+	}
+}
+
+func TestLimiter_perClient(t *testing.T) {
+	e := engine(newLimiter(tight, newClock().now))
+	for range 4 {
+		get(e, "/api/products", "10.0.0.1", "greedy")
+	}
+	if w := get(e, "/api/products", "10.0.0.1", "greedy"); w.Code != http.StatusTooManyRequests {
+		t.Errorf("greedy key over its limit: got %d, want 429", w.Code)
+	}
+	if w := get(e, "/api/products", "10.0.0.1", "polite"); w.Code != http.StatusOK {
+		t.Errorf("another key from the same address: got %d, want 200", w.Code)
+	}
+	if w := get(e, "/api/products", "10.0.0.1", ""); w.Code != http.StatusOK {
+		t.Errorf("the address without a key: got %d, want 200", w.Code)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/api/products", nil)
+	r.RemoteAddr = "10.0.0.1:40000"
+	r.Header.Set("X-Forwarded-For", "192.0.2.7")
+	for range 3 {
+		e.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, r)
+	if w.Code != http.StatusTooManyRequests {
+		t.Errorf("a made-up X-Forwarded-For: got %d, want the address's own bucket (429)", w.Code)
+	}
+}
+
+func TestLimiter_labAndHealthAreUnlimited(t *testing.T) {
+	e := engine(newLimiter(tight, newClock().now))
+	for range 10 {
+		for _, path := range []string{"/api/lab/info", "/healthz"} {
+			if w := get(e, path, "10.0.0.1", ""); w.Code != http.StatusOK || w.Header().Get("RateLimit-Limit") != "" {
+				t.Fatalf("%s: got %d with RateLimit-Limit %q, want 200 without", path, w.Code, w.Header().Get("RateLimit-Limit"))
+			}
+		}
+	}
+}
+
+func TestLimiter_forgetsIdleClients(t *testing.T) {
+	clk := newClock()
+	l := newLimiter(tight, clk.now)
+	e := engine(l)
+	get(e, "/api/products", "10.0.0.1", "")
+	get(e, "/api/products", "10.0.0.2", "")
+	clk.add(2 * time.Minute)
+	get(e, "/api/products", "10.0.0.3", "")
+	if n := l.size(); n != 1 {
+		t.Errorf("clients remembered after two went idle: got %d, want 1", n)
+	}
+}
+
+func TestLimiter_boundedClients(t *testing.T) {
+	clk := newClock()
+	l := newLimiter(config.RateLimit{Rate: 1, Burst: 3, Idle: time.Hour, MaxClients: 2}, clk.now)
+	e := engine(l)
+	for _, ip := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"} {
+		clk.add(time.Millisecond)
+		get(e, "/api/products", ip, "")
+	}
+	if n := l.size(); n != 2 {
+		t.Errorf("clients remembered: got %d, want at most 2", n)
+	}
+}
+
+// TestRateLimit_throughTheGateway checks the limiter in the variant's gateway:
+// 429 problems past the limit, with the lab's endpoints still answering.
+func TestRateLimit_throughTheGateway(t *testing.T) {
+	env := map[string]string{"RATE_LIMIT_RPS": "0.5", "RATE_LIMIT_BURST": "2"}
+	st, err := app.StartStack(context.Background(), newVariant(func(k string) string { return env[k] }),
+		app.StackOptions{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Stop)
+	api := acceptance.New(t, st.URL, acceptance.Options{}).API()
+	api.Get("/api/products", nil)
+	api.Get("/api/customers", nil)
+	r := api.Do(http.MethodGet, "/api/products", "", false)
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || r.Header.Get("RateLimit-Limit") != "2" {
+		t.Errorf("third request in a burst of 2: got %d, Retry-After %q, RateLimit-Limit %q; want 429 with both",
+			r.Status, r.Header.Get("Retry-After"), r.Header.Get("RateLimit-Limit"))
+	}
+	api.Get("/api/lab/info", nil)
+}

@@ -1,0 +1,101 @@
+package events
+
+import (
+	"context"
+	"slices"
+
+	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/messaging"
+	"github.com/microservice-patterns/lab/shared/services/ordering"
+)
+
+// Ordering decorates a repository so that every change of an order publishes
+// its events through em, in the transaction of the change: order.created, and
+// for an update the events its difference shows (see OrderChanges). The core never
+// publishes; it only changes orders.
+func Ordering(repo ordering.Repository, em messaging.Emitter) ordering.Repository {
+	return &orderingRepo{Repository: repo, em: em}
+}
+
+type orderingRepo struct {
+	ordering.Repository
+	em messaging.Emitter
+}
+
+// CreateOrder stores the order and publishes order.created.
+func (r *orderingRepo) CreateOrder(ctx context.Context, o domain.Order) error {
+	return r.em.InTx(ctx, func(ctx context.Context) error {
+		if err := r.Repository.CreateOrder(ctx, o); err != nil {
+			return err
+		}
+		return r.emit(ctx, OrderChange{Type: messaging.OrderCreated}, o)
+	})
+}
+
+// UpdateOrder updates the order and publishes the events of what changed.
+func (r *orderingRepo) UpdateOrder(ctx context.Context, id string, fn func(*domain.Order) error) (domain.Order, error) {
+	var before, after domain.Order
+	err := r.em.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		after, err = r.Repository.UpdateOrder(ctx, id, func(o *domain.Order) error {
+			before = *o
+			before.Items = slices.Clone(o.Items)
+			return fn(o)
+		})
+		if err != nil {
+			return err
+		}
+		for _, c := range OrderChanges(before, after) {
+			if err := r.emit(ctx, c, after); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return after, err
+}
+
+func (r *orderingRepo) emit(ctx context.Context, c OrderChange, o domain.Order) error {
+	ids := map[string]string{"orderId": o.OrderID}
+	if c.ItemID != "" {
+		ids["itemId"] = c.ItemID
+	}
+	return r.em.Emit(ctx, c.Type, o.OrderID, ids, o)
+}
+
+// OrderChange is one event an order's update calls for.
+type OrderChange struct {
+	Type   string // the event type
+	ItemID string // the item of an item event
+}
+
+// OrderChanges lists the events of an order's update from before to after: an item
+// added, an item removed from an order that stays OPEN, and a new status
+// (confirmed, canceled, shipped, completed). An item's outcome (RESERVED,
+// REJECTED) is the warehouse's news, announced by reservation.changed.
+func OrderChanges(before, after domain.Order) []OrderChange {
+	var out []OrderChange
+	for _, it := range after.Items {
+		old := before.Item(it.ItemID)
+		switch {
+		case old == nil:
+			out = append(out, OrderChange{Type: messaging.OrderItemAdded, ItemID: it.ItemID})
+		case old.Status != domain.ItemCanceled && it.Status == domain.ItemCanceled && after.Status == domain.OrderOpen:
+			out = append(out, OrderChange{Type: messaging.OrderItemRemoved, ItemID: it.ItemID})
+		}
+	}
+	if before.Status != after.Status {
+		if typ, ok := statusEvents[after.Status]; ok {
+			out = append(out, OrderChange{Type: typ})
+		}
+	}
+	return out
+}
+
+// statusEvents names the event of each status an order moves to.
+var statusEvents = map[domain.OrderStatus]string{
+	domain.OrderConfirmed: messaging.OrderConfirmed,
+	domain.OrderCanceled:  messaging.OrderCanceled,
+	domain.OrderShipped:   messaging.OrderShipped,
+	domain.OrderCompleted: messaging.OrderCompleted,
+}

@@ -1,0 +1,56 @@
+package shipping
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/domain"
+)
+
+// The shipping service's part of the choreography: when an order is confirmed
+// it ships, and a due shipment ships on its own. Where the order and the
+// address come from (an HTTP call back, or the event and a local copy) is the
+// variant's business.
+
+// ShipOrder creates the shipment of a confirmed order to address (idempotent
+// on the order) and ships it at once when the service has no delay; otherwise
+// ShipDue ships it once the delay has passed.
+func (s *Service) ShipOrder(ctx context.Context, o domain.Order, address string) (domain.Shipment, error) {
+	if o.Status == domain.OrderOpen || o.Status == domain.OrderCanceled {
+		return domain.Shipment{}, domain.Errorf(domain.CodeConflict, "order %s is %s: only a confirmed order ships", o.OrderID, o.Status)
+	}
+	sh, _, err := s.repo.CreateShipment(ctx, NewShipment(o, address))
+	if err != nil {
+		return domain.Shipment{}, fmt.Errorf("create shipment of order %s: %w", o.OrderID, err)
+	}
+	if s.delay > 0 || sh.Status == domain.ShipmentShipped {
+		return sh, nil
+	}
+	sh, _, err = s.repo.ShipShipment(ctx, sh.ShipmentID, domain.Now())
+	return sh, err
+}
+
+// ShipDue ships every PENDING shipment whose delay has passed and answers how
+// many it shipped.
+func (s *Service) ShipDue(ctx context.Context) (int, error) {
+	pending, err := s.repo.PendingShipments(ctx)
+	if err != nil {
+		return 0, err
+	}
+	shipped := 0
+	for _, sh := range pending {
+		if time.Until(sh.CreatedAt.Add(s.delay)) > 0 {
+			continue
+		}
+		if _, changed, err := s.repo.ShipShipment(ctx, sh.ShipmentID, domain.Now()); err != nil {
+			return shipped, err
+		} else if changed {
+			shipped++
+		}
+	}
+	return shipped, nil
+}
+
+// Delay is how long a shipment waits before it ships.
+func (s *Service) Delay() time.Duration { return s.delay }
