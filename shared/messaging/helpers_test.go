@@ -3,12 +3,10 @@ package messaging_test
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"log/slog"
 	"net/url"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -79,37 +77,8 @@ func openDB(tb testing.TB, dialect store.Dialect) *store.DB {
 	return db
 }
 
-// newSchema creates a PostgreSQL schema of its own for the test, dropped at
-// the end, and returns a URL whose connections use it.
-func newSchema(tb testing.TB) string {
-	tb.Helper()
-	base := testenv.Config().PostgresURL
-	admin, err := sql.Open("pgx", base)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(tb.Context(), 5*time.Second)
-		err = admin.PingContext(ctx)
-		cancel()
-	}
-	testenv.Require(tb, "PostgreSQL at "+hostOf(base), err)
-	schema := "test_messaging_" + randomHex(6)
-	_, err = admin.ExecContext(tb.Context(), "CREATE SCHEMA "+schema)
-	must(tb, err)
-	tb.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	if !strings.Contains(base, "://") {
-		return base + " search_path=" + schema
-	}
-	u, err := url.Parse(base)
-	must(tb, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// newSchema returns the URL of a fresh PostgreSQL schema of the test's own.
+func newSchema(tb testing.TB) string { return testenv.PostgresSchema(tb) }
 
 // run starts fn in a goroutine and, when the test ends, cancels its context and
 // waits for it to return.

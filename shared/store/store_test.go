@@ -1,13 +1,9 @@
 package store_test
 
 import (
-	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
-	"net/url"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -70,58 +66,8 @@ func newLocation(t *testing.T, dialect store.Dialect) (dbURL, path string) {
 	return newSchema(t), ""
 }
 
-// newSchema creates a PostgreSQL schema with a random name, drops it when the
-// test ends, and returns a URL whose connections use it, so that parallel tests
-// and runs never see each other's rows.
-func newSchema(t *testing.T) string {
-	t.Helper()
-	base := testenv.Config().PostgresURL
-	admin, err := sql.Open("pgx", base)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		if err = admin.PingContext(ctx); err != nil {
-			admin.Close()
-		}
-		cancel()
-	}
-	testenv.Require(t, "PostgreSQL at "+hostOf(base), err)
-	schema := "test_" + randomHex(8)
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	return withSearchPath(t, base, schema)
-}
-
-// withSearchPath adds search_path to a connection string, which pgx sends to the
-// server as a run-time parameter of every connection.
-func withSearchPath(t *testing.T, base, schema string) string {
-	t.Helper()
-	if !strings.Contains(base, "://") { // keyword/value form
-		return base + " search_path=" + schema
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", hostOf(base), err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// hostOf names the server of a connection string without its credentials.
-func hostOf(connString string) string {
-	if u, err := url.Parse(connString); err == nil && u.Host != "" {
-		return u.Host
-	}
-	return "the configured address"
-}
+// newSchema returns the URL of a fresh PostgreSQL schema of the test's own.
+func newSchema(t *testing.T) string { return testenv.PostgresSchema(t) }
 
 func randomHex(n int) string {
 	b := make([]byte, n)
