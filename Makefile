@@ -38,6 +38,9 @@ smoke: smoke-rest ## start rest on fresh data, run the acceptance suite against 
 smoke-%: $(LAB) ## the same for another variant: make smoke-retry
 	@LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke $*
 
+demo-%: $(LAB) ## run rest and a reliability variant under the same load and faults: make demo-retry
+	@$(LAB) demo $*
+
 # The runner is built once, and again only when its code changes.
 $(LAB): $(wildcard cmd/lab/*.go shared/config/*.go) go.mod go.sum
 	$(GO) build -o $@ ./cmd/lab

@@ -54,14 +54,21 @@ func (s *EventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprintf(w, ": live events of %s\n\n", s.Names.Exchange())
 	_ = rc.Flush()
+	s.stream(w, rc, r, events)
+}
+
+// stream writes each event, and a keep-alive comment when idle, until the
+// client goes away, the gateway stops or the tap ends.
+func (s *EventStream) stream(w http.ResponseWriter, rc *http.ResponseController, r *http.Request, events <-chan messaging.Event) {
 	keepAlive := s.KeepAlive
 	if keepAlive <= 0 {
 		keepAlive = DefaultKeepAlive
 	}
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
-	stopping := httpx.Stopping(ctx)
+	ctx, stopping := r.Context(), httpx.Stopping(r.Context())
 	for {
+		var err error
 		select {
 		case <-ctx.Done():
 			return

@@ -21,6 +21,9 @@ const usage = `usage: lab <command> [arguments]
                                    with -ui the browser tests), stop
   lab demo <variant> [-logs]       run rest and a reliability variant under the same load and
                                    faults, and print their numbers side by side
+  lab compare [-orders 200]        run rest, event-notification and event-carried-state-transfer
+                                   under the same workload and a warehouse outage, and write
+                                   the measured table to docs/comparison.md
 
 Settings come from the environment, with defaults that need nothing set:
   LAB_PORT_BASE (8080: the gateway; the services on the next five ports),
@@ -53,6 +56,8 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 		return variantCommand(ctx, hurry, root, args, stdout)
 	case "demo":
 		return demoCommand(ctx, hurry, root, args, stdout)
+	case "compare":
+		return compareCommand(ctx, hurry, root, args, stdout)
 	}
 	fmt.Fprint(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -51,12 +51,12 @@ func demoCommand(ctx context.Context, hurry <-chan os.Signal, root string, args 
 	if err != nil {
 		return err
 	}
-	applyEnv(sc.env)
 	fmt.Fprint(stdout, "\n"+sc.describe())
 	runs := make([]demoRun, len(variants))
 	for i, v := range variants {
 		l := &lab{root: root, variant: v, cfg: cfg, console: con, hurry: hurry}
 		l.command = l.binCommand
+		l.procEnv = func(string) []string { return demoEnv(sc.env) }
 		if runs[i], err = l.demo(ctx, sc, stdout); err != nil {
 			return err
 		}
@@ -97,14 +97,16 @@ func demoArgs(args []string) (name string, noBuild, logs bool, err error) {
 	return name, noBuild, logs, nil
 }
 
-// applyEnv sets the demo's settings for the processes it starts; a setting the
-// caller made already wins.
-func applyEnv(env map[string]string) {
-	for k, v := range env {
+// demoEnv is the demo's settings for the processes it starts, but for those the
+// caller has set: a caller's setting wins.
+func demoEnv(env map[string]string) []string {
+	var out []string
+	for _, k := range sortedKeys(env) {
 		if config.Env(k) == "" {
-			_ = os.Setenv(k, v)
+			out = append(out, k+"="+env[k])
 		}
 	}
+	return out
 }
 
 // demo starts the lab on fresh data and free ports, puts the faults in force,

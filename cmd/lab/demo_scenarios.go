@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/faults"
 )
 
@@ -103,10 +104,15 @@ func scenarioOf(name string) (scenario, error) {
 func (s scenario) describe() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "demo %s: the baseline (rest) and %s, one after the other, under the same load and faults\n", s.variant, s.variant)
+	fmt.Fprintf(&b, "%s\n", wrap(s.about, 96, "  "))
 	for _, name := range sortedKeys(s.faults) {
 		fmt.Fprintf(&b, "  faults   %s: %s\n", name, s.faults[name])
 	}
 	for _, k := range sortedKeys(s.env) {
+		if mine := config.Env(k); mine != "" {
+			fmt.Fprintf(&b, "  setting  %s=%s (yours; the demo's is %s)\n", k, mine, s.env[k])
+			continue
+		}
 		fmt.Fprintf(&b, "  setting  %s=%s\n", k, s.env[k])
 	}
 	steps := "create an order, add an item"
@@ -120,6 +126,23 @@ func (s scenario) describe() string {
 	fmt.Fprintf(&b, "  load     %d orders, %s, by %d workers (%s each), none started after %s\n",
 		s.load.orders, pace, s.load.concurrency, steps, s.load.limit)
 	return b.String()
+}
+
+// wrap breaks text into lines of at most width, each behind indent.
+func wrap(text string, width int, indent string) string {
+	var lines []string
+	line := indent
+	for _, word := range strings.Fields(text) {
+		if len(line) > len(indent) && len(line)+1+len(word) > width {
+			lines = append(lines, line)
+			line = indent
+		}
+		if len(line) > len(indent) {
+			line += " "
+		}
+		line += word
+	}
+	return strings.Join(append(lines, line), "\n")
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -39,6 +39,21 @@ func TestScenarios_coverTheReliabilityVariants(t *testing.T) {
 	}
 }
 
+func TestDemoEnv_callerWins(t *testing.T) {
+	t.Setenv("BREAKER_FAILURES", "9")
+	got := demoEnv(map[string]string{"BREAKER_FAILURES": "5", "BREAKER_COOLDOWN": "2s"})
+	if len(got) != 1 || got[0] != "BREAKER_COOLDOWN=2s" {
+		t.Errorf("got %q, want only the setting the caller left alone", got)
+	}
+}
+
+func TestWrap(t *testing.T) {
+	got := wrap("one two three four five", 12, "  ")
+	if want := "  one two\n  three four\n  five"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
 func TestRecorder_stats(t *testing.T) {
 	var r recorder
 	for _, o := range []outcome{

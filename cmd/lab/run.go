@@ -24,6 +24,9 @@ type lab struct {
 	// command returns the command of one process, "gateway" or a service;
 	// tests replace it with a fake.
 	command func(name string) *exec.Cmd
+	// procEnv, when set, adds settings of one process's own to its environment
+	// (later settings win): lab compare points the services at its meters.
+	procEnv func(name string) []string
 	browser bool // smoke also runs the UI's browser tests
 }
 
@@ -103,11 +106,8 @@ func (l *lab) start(ctx context.Context) (*fleet, time.Duration, error) {
 func (l *lab) spawn() (*fleet, error) {
 	all := names()
 	f := &fleet{exits: make(chan *proc, len(all))}
-	env := append(os.Environ(), l.env()...)
 	for i, name := range all {
-		cmd := l.command(name)
-		cmd.Dir, cmd.Env = l.root, env
-		p, err := startProc(name, l.cfg.Addrs[name], cmd, l.console.process(i, name), f.exits)
+		p, err := startProc(name, l.cfg.Addrs[name], l.procCommand(name), l.console.process(i, name), f.exits)
 		if err != nil {
 			l.stop(f)
 			return nil, err
@@ -115,6 +115,17 @@ func (l *lab) spawn() (*fleet, error) {
 		f.procs = append(f.procs, p)
 	}
 	return f, nil
+}
+
+// procCommand is the command of one process, in the repository root, with the
+// caller's environment, the runner's settings and the process's own (procEnv).
+func (l *lab) procCommand(name string) *exec.Cmd {
+	cmd := l.command(name)
+	cmd.Dir, cmd.Env = l.root, append(os.Environ(), l.env()...)
+	if l.procEnv != nil {
+		cmd.Env = append(cmd.Env, l.procEnv(name)...)
+	}
+	return cmd
 }
 
 func (l *lab) stop(f *fleet) {

@@ -24,3 +24,9 @@ func TestFaults(t *testing.T) {
 func BenchmarkFlow(b *testing.B) {
 	asynctest.Benchmark(b, variant)
 }
+
+// BenchmarkLatency measures the whole order flow at the lowest load: one order
+// at a time.
+func BenchmarkLatency(b *testing.B) {
+	asynctest.Latency(b, variant)
+}

@@ -123,7 +123,8 @@ func TestBreaker_opensAndFailsFast(t *testing.T) {
 // TestBreaker_halfOpen checks the recovery: after the cool-down one trial call
 // goes through; a failure opens the breaker again, a success closes it.
 func TestBreaker_halfOpen(t *testing.T) {
-	l := start(t, map[string]string{"BREAKER_FAILURES": "2", "BREAKER_COOLDOWN": "300ms"})
+	// The cool-down is long enough that no state check below can miss an open breaker on a slow machine.
+	l := start(t, map[string]string{"BREAKER_FAILURES": "2", "BREAKER_COOLDOWN": "1s"})
 	o := l.CreateOrder(acceptance.SeedCustomerID)
 	l.setFaults(t, faults.Settings{ErrorRate: 1})
 	l.addItem(o.OrderID)

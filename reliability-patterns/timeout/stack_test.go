@@ -80,29 +80,29 @@ func TestTimeout_hangingWarehouse(t *testing.T) {
 }
 
 // TestTimeout_budgetSpansTheCalls checks that the calls of one request share its
-// budget: three confirmations of 400 ms each fit their deadline of 1 s one by
-// one, not a budget of 1 s together. Confirm answers 504, the order stays
+// budget: three confirmations of 600 ms each fit their deadline of 1 s one by
+// one, not a budget of 1.5 s together. Confirm answers 504, the order stays
 // CONFIRMED, and confirming again once the warehouse is fast completes it.
 func TestTimeout_budgetSpansTheCalls(t *testing.T) {
-	l := start(t, map[string]string{"TIMEOUT_CALL": "1s", "TIMEOUT_REQUEST": "1s"})
+	l := start(t, map[string]string{"TIMEOUT_CALL": "1s", "TIMEOUT_REQUEST": "1500ms"})
 	o := l.CreateOrder(acceptance.SeedCustomerID)
 	for _, p := range warehouse.Seed[:3] {
 		l.AddItem(o.OrderID, p.ProductID, 1)
 	}
-	l.setFaults(t, faults.Settings{LatencyMs: 400})
+	l.setFaults(t, faults.Settings{LatencyMs: 600})
 	r := l.API().Do(http.MethodPost, "/api/orders/"+o.OrderID+"/confirm", "", true)
 	if r.Status != http.StatusGatewayTimeout {
-		t.Fatalf("confirm with 3 × 400 ms in a budget of 1 s: got %d %s, want 504", r.Status, r.Body)
+		t.Fatalf("confirm with 3 × 600 ms in a budget of 1.5 s: got %d %s, want 504", r.Status, r.Body)
 	}
 	l.setFaults(t, faults.Settings{})
 	if got := l.Order(o.OrderID).Status; got != domain.OrderConfirmed {
 		t.Errorf("order after the budget ran out: got %s, want CONFIRMED", got)
 	}
-	var done domain.Order
-	l.API().Post("/api/orders/"+o.OrderID+"/confirm", nil, http.StatusOK, &done)
-	if done.Status != domain.OrderCompleted {
-		t.Errorf("confirm again: got %s, want COMPLETED", done.Status)
-	}
+	// Confirm resumes where it stopped; on a machine too busy for the budget it may take more than one go.
+	acceptance.Eventually(t, 10*time.Second, "confirm again to complete the order", func() bool {
+		r := l.API().Do(http.MethodPost, "/api/orders/"+o.OrderID+"/confirm", "", false)
+		return r.Status == http.StatusOK && l.Order(o.OrderID).Status == domain.OrderCompleted
+	})
 	l.CheckInvariants()
 }
 

@@ -87,3 +87,10 @@ func Benchmark(b *testing.B, v app.Variant) {
 	r := NewRun(b, v, Broker(b))
 	acceptance.BenchmarkFlow(b, v, r.Options)
 }
+
+// Latency measures the whole order flow of v one order at a time
+// (acceptance.BenchmarkLatency) on a run of its own on the test broker.
+func Latency(b *testing.B, v app.Variant) {
+	r := NewRun(b, v, Broker(b))
+	acceptance.BenchmarkLatency(b, v, r.Options)
+}

@@ -32,7 +32,7 @@ func duplicates(t *testing.T, fs *faultStack, s *acceptance.Suite) {
 			fs.publish(t, ch, ev.Type, ev.ID, body)
 		}
 	}
-	fs.waitIdle(t)
+	fs.drain(t, s)
 	if after := fingerprint(s, orderID); after != before {
 		t.Errorf("duplicates changed the data:\nbefore %s\nafter  %s", before, after)
 	}
@@ -106,28 +106,17 @@ func (fs *faultStack) publish(t *testing.T, ch *amqp.Channel, typ, id string, bo
 	}
 }
 
-// waitIdle waits until every consumer's queue has stayed empty for a while:
-// what was published has been handled.
-func (fs *faultStack) waitIdle(t *testing.T) {
+// drain runs one more order through every consumer's queue: each queue is
+// handled in order, so once that order is COMPLETED with its reservations
+// CONFIRMED, whatever was published before it has been handled.
+func (fs *faultStack) drain(t *testing.T, s *acceptance.Suite) {
 	t.Helper()
-	ch := fs.channel(t)
-	topology, err := fs.st.Variant().Async.Topology()
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := 0
-	acceptance.Eventually(t, 30*time.Second, "the queues to be empty", func() bool {
-		for service := range topology {
-			q, err := ch.QueueDeclarePassive(fs.run.Names.Queue(service), true, false, false, false, nil)
-			if err != nil {
-				t.Fatalf("inspect the queue of %s: %v", service, err)
-			}
-			if q.Messages > 0 {
-				quiet = 0
-				return false
-			}
-		}
-		quiet++
-		return quiet >= 5 // empty for five looks in a row: nothing is in flight either
+	o := s.CreateOrder(acceptance.SeedCustomerID)
+	s.AddItem(o.OrderID, warehouse.Seed[9].ProductID, 1)
+	s.API().Post("/api/orders/"+o.OrderID+"/confirm", nil, http.StatusOK, nil)
+	s.WaitOrder(o.OrderID, domain.OrderCompleted)
+	acceptance.Eventually(t, 30*time.Second, "the reservations of the draining order to be CONFIRMED", func() bool {
+		rs := s.Reservations(o.OrderID)
+		return len(rs) == 1 && rs[0].Status == domain.ReservationConfirmed
 	})
 }

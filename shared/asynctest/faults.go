@@ -131,7 +131,7 @@ func crashBeforeAck(t *testing.T, fs *faultStack, s *acceptance.Suite) {
 	fs.crash.orderID.Store(o.OrderID)
 	s.API().Post("/api/orders/"+o.OrderID+"/confirm", nil, http.StatusOK, nil)
 	s.WaitOrder(o.OrderID, domain.OrderCompleted)
-	fs.waitIdle(t)
+	fs.drain(t, s)
 	if got := fs.crash.calls.Load(); got != 1 {
 		t.Errorf("billing's handler ran %d times for the order, want 1 (the redelivery skips it)", got)
 	}
@@ -184,7 +184,7 @@ func (fs *faultStack) orderFlow(t *testing.T, s *acceptance.Suite, product strin
 	s.AddItem(o.OrderID, product, 2)
 	s.API().Post("/api/orders/"+o.OrderID+"/confirm", nil, http.StatusOK, nil)
 	s.WaitOrder(o.OrderID, domain.OrderCompleted)
-	fs.waitIdle(t)
+	fs.drain(t, s)
 	cancel()
 	<-done
 	return o.OrderID, seen

@@ -73,8 +73,10 @@ type Timeouts struct {
 func LoadTimeouts(env Getenv) (Timeouts, error) {
 	r := reader{env: env}
 	t := Timeouts{Call: r.duration("TIMEOUT_CALL", 2*time.Second), Request: r.duration("TIMEOUT_REQUEST", 4*time.Second)}
-	if t.Call <= 0 || t.Request <= 0 {
-		r.fail("TIMEOUT_CALL", fmt.Errorf("want durations above 0, got %s and TIMEOUT_REQUEST %s", t.Call, t.Request))
+	for key, d := range map[string]time.Duration{"TIMEOUT_CALL": t.Call, "TIMEOUT_REQUEST": t.Request} {
+		if d <= 0 {
+			r.fail(key, fmt.Errorf("want a duration above 0, got %s", d))
+		}
 	}
 	return t, r.err
 }

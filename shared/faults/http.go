@@ -53,6 +53,7 @@ func (in *Injector) Middleware() gin.HandlerFunc {
 			if !hang(c, changed) {
 				return
 			}
+			s, _ = in.current() // the request goes on under the faults now in force
 		}
 		if d := in.delay(s); d > 0 {
 			in.delayed.Add(1)
