@@ -15,6 +15,7 @@
 // customer and product each time they start (their seeding replays
 // customer.created and product.changed), and copying is an upsert, so the
 // copy fills up again and repeats change nothing.
+
 package main
 
 import (

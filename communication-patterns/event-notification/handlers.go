@@ -9,6 +9,7 @@
 // the flow (app.Choreography) confirms and releases reservations and moves the
 // order to SHIPPED and COMPLETED. Each reaction reads before the consumer's
 // transaction opens (messaging.Prepare), so no database lock waits on a call.
+
 package main
 
 import (

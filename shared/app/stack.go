@@ -32,7 +32,6 @@ type Stack struct {
 	Services map[string]string // each service's base URL
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
-	closers  []func() error
 	errs     chan error
 	// what StopService and StartService need (stack_control.go)
 	v       Variant
@@ -141,13 +140,11 @@ func (st *Stack) serve(ctx context.Context, ln net.Listener, h http.Handler, log
 func (st *Stack) Stop() {
 	st.cancel()
 	st.wg.Wait()
-	for _, c := range st.closers {
-		_ = c()
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for _, r := range st.running {
+	for name, r := range st.running {
 		_ = r.close()
+		delete(st.running, name)
 	}
 }
 
