@@ -16,7 +16,7 @@ UI_SRC   := $(shell find $(UI_DIR)/src $(UI_DIR)/public $(UI_DIR)/index.html $(U
 VARIANTS := $(patsubst %/main.go,./%,$(wildcard *-patterns/*/main.go))
 
 .DEFAULT_GOAL := run
-.PHONY: help run list ui ui-fresh test test-ui smoke bench clean
+.PHONY: help run list ui ui-fresh test test-ui smoke bench compare clean
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -37,6 +37,9 @@ smoke: smoke-rest ## start rest on fresh data, run the acceptance suite against 
 
 smoke-%: $(LAB) ## the same for another variant: make smoke-retry
 	@LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke $*
+
+compare: $(LAB) ## measure rest and the two asynchronous variants under the same load: writes docs/comparison.md
+	@$(LAB) compare
 
 demo-%: $(LAB) ## run rest and a reliability variant under the same load and faults: make demo-retry
 	@$(LAB) demo $*
