@@ -77,10 +77,11 @@ test: ## vet, every Go test with the race detector, the smoke run, the UI's unit
 	$(GO) test -race -count=1 ./...
 	@$(MAKE) --no-print-directory test-ui
 
-test-ui: $(LAB) ## the UI's unit tests, then rest on fresh data through the acceptance suite and the browser
+test-ui: $(LAB) ## the UI's unit tests, then rest and an async variant as processes through the acceptance suite and the browser
 ifdef HAVE_NODE
 	cd $(UI_DIR) && npm ci --no-audit --no-fund && npm run build && npm test
 	LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke rest -ui
+	LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke event-carried-state-transfer -ui
 else
 	@echo "make: node is not installed: the UI tests cannot run"; test -z "$$CI"
 	LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke rest
