@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -9,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/microservice-patterns/lab/shared/acceptance"
-	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
@@ -39,12 +37,7 @@ func TestConfirm_billingDown(t *testing.T) {
 	v.Transport = func(service string, next http.RoundTripper) http.RoundTripper {
 		return cutOff{next: next, prefix: "/internal/invoices", down: &down}
 	}
-	st, err := app.StartStack(context.Background(), v, app.StackOptions{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Stop)
-	s := acceptance.New(t, st.URL, acceptance.Options{})
+	s, _ := acceptance.Start(t, v, acceptance.Options{})
 	o := s.CreateOrder(acceptance.SeedCustomerID)
 	s.AddItem(o.OrderID, warehouse.Seed[3].ProductID, 2)
 
@@ -80,12 +73,7 @@ func TestAddItem_warehouseDown(t *testing.T) {
 	v.Transport = func(service string, next http.RoundTripper) http.RoundTripper {
 		return cutOff{next: next, prefix: "/internal/reservations", down: down}
 	}
-	st, err := app.StartStack(context.Background(), v, app.StackOptions{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Stop)
-	s := acceptance.New(t, st.URL, acceptance.Options{})
+	s, _ := acceptance.Start(t, v, acceptance.Options{})
 	o := s.CreateOrder(acceptance.SeedCustomerID)
 	down.Store(true)
 	r := s.API().Do(http.MethodPost, "/api/orders/"+o.OrderID+"/items", `{"productId":"`+warehouse.Seed[0].ProductID+`","quantity":1}`, true)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/acceptance"
-	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
@@ -24,15 +23,10 @@ type lab struct {
 
 func start(t *testing.T, env map[string]string) *lab {
 	t.Helper()
-	st, err := app.StartStack(context.Background(), newVariant(func(k string) string { return env[k] }),
-		app.StackOptions{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &lab{Suite: acceptance.New(t, st.URL, acceptance.Options{}), url: st.URL, warehouse: faults.ViaGateway(st.URL, "warehouse")}
-	t.Cleanup(func() {
-		_, _ = l.warehouse.Set(context.Background(), faults.Settings{}) // no request may hang past the test
-		st.Stop()
+	s, st := acceptance.Start(t, newVariant(func(k string) string { return env[k] }), acceptance.Options{})
+	l := &lab{Suite: s, url: st.URL, warehouse: faults.ViaGateway(st.URL, "warehouse")}
+	t.Cleanup(func() { // before the stack stops: no request may hang past the test
+		_, _ = l.warehouse.Set(context.Background(), faults.Settings{})
 	})
 	return l
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/microservice-patterns/lab/shared/acceptance"
-	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
@@ -138,13 +136,8 @@ func TestLimiter_boundedClients(t *testing.T) {
 // 429 problems past the limit, with the lab's endpoints still answering.
 func TestRateLimit_throughTheGateway(t *testing.T) {
 	env := map[string]string{"RATE_LIMIT_RPS": "0.5", "RATE_LIMIT_BURST": "2"}
-	st, err := app.StartStack(context.Background(), newVariant(func(k string) string { return env[k] }),
-		app.StackOptions{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Stop)
-	api := acceptance.New(t, st.URL, acceptance.Options{}).API()
+	s, _ := acceptance.Start(t, newVariant(func(k string) string { return env[k] }), acceptance.Options{})
+	api := s.API()
 	api.Get("/api/products", nil)
 	api.Get("/api/customers", nil)
 	r := api.Do(http.MethodGet, "/api/products", "", false)

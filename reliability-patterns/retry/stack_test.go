@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/microservice-patterns/lab/shared/acceptance"
-	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
@@ -56,12 +55,8 @@ func start(t *testing.T, lose ...string) *lab {
 		}
 		return next
 	}
-	st, err := app.StartStack(context.Background(), v, app.StackOptions{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(st.Stop)
-	return &lab{Suite: acceptance.New(t, st.URL, acceptance.Options{}), ordering: st.Services["ordering"],
+	s, st := acceptance.Start(t, v, acceptance.Options{})
+	return &lab{Suite: s, ordering: st.Services["ordering"],
 		warehouse: faults.ViaGateway(st.URL, "warehouse")}
 }
 

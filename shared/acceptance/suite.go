@@ -91,6 +91,15 @@ func Run(t *testing.T, baseURL string, opts Options) {
 // RunInProcess starts the variant in this process on loopback ports with fresh
 // SQLite databases and runs the suite against it.
 func RunInProcess(t *testing.T, v app.Variant, opts Options) {
+	_, st := Start(t, v, opts)
+	Run(t, st.URL, opts)
+}
+
+// Start starts the variant in this process on loopback ports, with fresh SQLite
+// databases unless opts.Stack says otherwise, stops it when the test ends, and
+// returns a suite bound to its gateway, for a test of the variant's own.
+func Start(t testing.TB, v app.Variant, opts Options) (*Suite, *app.Stack) {
+	t.Helper()
 	if opts.Stack.DataDir == "" {
 		opts.Stack.DataDir = t.TempDir()
 	}
@@ -99,5 +108,5 @@ func RunInProcess(t *testing.T, v app.Variant, opts Options) {
 		t.Fatalf("start %s: %v", v.Name, err)
 	}
 	t.Cleanup(st.Stop)
-	Run(t, st.URL, opts)
+	return New(t, st.URL, opts), st
 }
