@@ -516,7 +516,7 @@ function FaultForm({
           />
         </div>
         <div className="field">
-          <label htmlFor={id('status')}>Error status</label>
+          <label htmlFor={id('status')}>Error status (0 = 503)</label>
           <input
             id={id('status')}
             type="number"
