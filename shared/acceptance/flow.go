@@ -24,6 +24,7 @@ var Scenarios = []Scenario{
 	{"illegal moves are refused and change nothing", illegalMoves},
 	{"bad input is refused with a problem and changes nothing", badInput},
 	{"concurrent orders never oversell", concurrent},
+	{"a cancel racing a confirm never leaves an order stuck", cancelRacesConfirm},
 	{"seed data and lists", seedAndLists},
 }
 
@@ -168,5 +169,33 @@ func concurrent(s *Suite) {
 	}
 	if got := s.Product(p.ProductID).Stock; got != stock-reserved*each {
 		s.t.Errorf("stock: got %d, want %d", got, stock-reserved*each)
+	}
+}
+
+func cancelRacesConfirm(s *Suite) {
+	const orders = 8
+	p := s.NewProduct(100, 500)
+	ids := make([]string, orders)
+	for i := range ids {
+		ids[i] = s.CreateOrder(SeedCustomerID).OrderID
+		s.AddItem(ids[i], p.ProductID, 1)
+	}
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		for _, action := range []string{"/cancel", "/confirm"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = s.try(http.MethodPost, "/api/orders/"+id+action, nil, http.StatusOK, nil) // one of the two may be refused
+			}()
+		}
+	}
+	wg.Wait()
+	for _, id := range ids {
+		var o domain.Order
+		Eventually(s.t, s.opts.Timeout, "order "+id+" to settle as COMPLETED or CANCELED", func() bool {
+			o = s.Order(id)
+			return o.Status == domain.OrderCompleted || o.Status == domain.OrderCanceled
+		})
 	}
 }

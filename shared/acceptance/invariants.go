@@ -68,6 +68,7 @@ func (s *Suite) checkOrder(o domain.Order) {
 	if o.Total != total {
 		s.t.Errorf("order %s: total %d, want the sum over reserved items %d", o.OrderID, o.Total, total)
 	}
+	s.eventually(func() []string { return s.reservationProblems(s.Order(o.OrderID)) })
 	switch o.Status {
 	case domain.OrderCompleted:
 		s.checkCompleted(o)
@@ -124,4 +125,30 @@ func (s *Suite) eventually(problems func() []string) {
 		}
 		time.Sleep(wait)
 	}
+}
+
+// reservationProblems checks that the order and the warehouse agree: every
+// RESERVED item has a reservation that holds its stock, and every reservation
+// that holds stock belongs to a RESERVED item of the order.
+func (s *Suite) reservationProblems(o domain.Order) []string {
+	s.t.Helper()
+	byID := map[string]domain.Reservation{}
+	var problems []string
+	for _, r := range s.Reservations(o.OrderID) {
+		byID[r.ReservationID] = r
+		if !r.HoldsStock() {
+			continue
+		}
+		if it := o.Item(r.ItemID); it == nil || it.Status != domain.ItemReserved || it.ReservationID != r.ReservationID {
+			problems = append(problems, fmt.Sprintf("order %s (%s): reservation %s is %s but its item %s is not a RESERVED item of the order",
+				o.OrderID, o.Status, r.ReservationID, r.Status, r.ItemID))
+		}
+	}
+	for _, it := range o.Items {
+		if r, ok := byID[it.ReservationID]; it.Status == domain.ItemReserved && (!ok || !r.HoldsStock()) {
+			problems = append(problems, fmt.Sprintf("order %s (%s): item %s is RESERVED but its reservation %q is %s",
+				o.OrderID, o.Status, it.ItemID, it.ReservationID, r.Status))
+		}
+	}
+	return problems
 }

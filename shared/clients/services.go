@@ -70,6 +70,12 @@ func (c *Warehouse) CancelReservation(ctx context.Context, id string) (domain.Re
 	return v, c.do(ctx, http.MethodPost, "/internal/reservations/"+url.PathEscape(id)+"/cancel", nil, &v)
 }
 
+// OrderReservations lists the reservations of an order.
+func (c *Warehouse) OrderReservations(ctx context.Context, orderID string) ([]domain.Reservation, error) {
+	var v []domain.Reservation
+	return v, c.do(ctx, http.MethodGet, "/api/reservations?orderId="+url.QueryEscape(orderID), nil, &v)
+}
+
 // Ordering is a client of the ordering service.
 type Ordering struct{ *Client }
 

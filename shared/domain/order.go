@@ -169,16 +169,27 @@ func (o *Order) Confirm(now time.Time) (changed bool, err error) {
 	return true, nil
 }
 
-// Cancel moves an OPEN order to CANCELED and cancels every item.
-func (o *Order) Cancel(now time.Time) error {
+// CancelItems cancels every item of an OPEN order, which keeps it OPEN: the first
+// step of a cancel that must release stock elsewhere before the order is CANCELED.
+// An order without live items cannot be confirmed, so a concurrent confirm is refused.
+func (o *Order) CancelItems(now time.Time) error {
 	if o.Status != OrderOpen {
 		return Errorf(CodeConflict, "order %s is %s: only an OPEN order can be cancelled", o.OrderID, o.Status)
 	}
 	for i := range o.Items {
 		o.Items[i].Status = ItemCanceled
 	}
-	o.Status, o.UpdatedAt = OrderCanceled, now
+	o.UpdatedAt = now
 	o.Recalculate()
+	return nil
+}
+
+// Cancel moves an OPEN order to CANCELED and cancels every item.
+func (o *Order) Cancel(now time.Time) error {
+	if err := o.CancelItems(now); err != nil {
+		return err
+	}
+	o.Status = OrderCanceled
 	return nil
 }
 

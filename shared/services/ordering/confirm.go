@@ -36,12 +36,19 @@ func (s *Service) Confirm(ctx context.Context, orderID string) (domain.Order, er
 	return o, nil
 }
 
-// ship confirms the reservations and has the shipment created and shipped.
+// ship confirms the reservations of the live items, releases any other
+// reservation of the order (a removed item's, or one whose answer was lost), and
+// has the shipment created and shipped.
 func (s *Service) ship(ctx context.Context, o domain.Order) (domain.Order, error) {
+	live := map[string]bool{}
 	for _, it := range o.Live() {
 		if _, err := s.ports.Reservations.ConfirmReservation(ctx, it.ReservationID); err != nil {
 			return o, unfinished(o, "confirm reservation "+it.ReservationID, err)
 		}
+		live[it.ReservationID] = true
+	}
+	if err := s.release(ctx, o.OrderID, live); err != nil {
+		return o, unfinished(o, "release the reservations of removed items", err)
 	}
 	sh, err := s.ports.Shipping.CreateShipment(ctx, o.OrderID)
 	if err != nil {
@@ -71,10 +78,6 @@ func (s *Service) bill(ctx context.Context, o domain.Order) (domain.Order, error
 // again resumes. A conflict downstream is not the client's doing, so it is reported
 // as a bad gateway; a transient failure keeps its code so the client may retry.
 func unfinished(o domain.Order, step string, err error) error {
-	code := domain.ErrorCode(err)
-	if !domain.IsTransient(err) {
-		code = domain.CodeBadGateway
-	}
-	return &domain.Error{Code: code, Err: err, Message: fmt.Sprintf(
+	return &domain.Error{Code: transientOr(err, domain.CodeBadGateway), Err: err, Message: fmt.Sprintf(
 		"order %s is %s: %s failed (%s); confirm again to finish", o.OrderID, o.Status, step, domain.ErrorMessage(err))}
 }

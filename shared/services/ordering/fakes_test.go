@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/microservice-patterns/lab/shared/domain"
 )
@@ -65,6 +66,8 @@ type world struct {
 	price                  int64
 	shipments, invoices    int
 	cancelled              []string
+	reservations           []domain.Reservation // in the order they were made
+	onCancel               func()               // runs once, inside the first CancelReservation
 }
 
 func (w *world) Customer(_ context.Context, id string) (domain.Customer, error) {
@@ -82,25 +85,71 @@ func (w *world) Product(_ context.Context, id string) (domain.Product, error) {
 }
 
 func (w *world) Reserve(_ context.Context, req domain.ReservationRequest) (domain.Reservation, error) {
-	if w.reserveErr != nil {
-		return domain.Reservation{}, w.reserveErr
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := domain.Reservation{ReservationID: "res-" + req.ItemID, OrderID: req.OrderID, ItemID: req.ItemID,
+		Status: domain.ReservationReserved, UnitPrice: w.price, Quantity: req.Quantity}
+	w.reservations = append(w.reservations, r)
+	// A lost answer: the warehouse reserved, but ordering only sees the error.
+	return r, w.reserveErr
+}
+
+func (w *world) OrderReservations(_ context.Context, orderID string) ([]domain.Reservation, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var rs []domain.Reservation
+	for _, r := range w.reservations {
+		if r.OrderID == orderID {
+			rs = append(rs, r)
+		}
 	}
-	return domain.Reservation{ReservationID: "res-" + req.ItemID, ItemID: req.ItemID, Status: domain.ReservationReserved,
-		UnitPrice: w.price, Quantity: req.Quantity}, nil
+	return rs, nil
+}
+
+// held counts the reservations that still hold stock.
+func (w *world) held() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, r := range w.reservations {
+		if r.HoldsStock() {
+			n++
+		}
+	}
+	return n
 }
 
 func (w *world) ConfirmReservation(_ context.Context, id string) (domain.Reservation, error) {
-	return domain.Reservation{ReservationID: id, Status: domain.ReservationConfirmed}, nil
+	return w.move(id, domain.ReservationConfirmed)
+}
+
+// move applies the domain's transition to the stored reservation.
+func (w *world) move(id string, to domain.ReservationStatus) (domain.Reservation, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i := range w.reservations {
+		if w.reservations[i].ReservationID == id {
+			_, _, err := w.reservations[i].Transition(to, time.Now())
+			return w.reservations[i], err
+		}
+	}
+	return domain.Reservation{}, domain.Errorf(domain.CodeNotFound, "no reservation %s", id)
 }
 
 func (w *world) CancelReservation(_ context.Context, id string) (domain.Reservation, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	if w.cancelErr != nil {
+		w.mu.Unlock()
 		return domain.Reservation{}, w.cancelErr
 	}
 	w.cancelled = append(w.cancelled, id)
-	return domain.Reservation{ReservationID: id, Status: domain.ReservationCanceled}, nil
+	hook := w.onCancel
+	w.onCancel = nil
+	w.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return w.move(id, domain.ReservationCanceled)
 }
 
 func (w *world) CreateShipment(_ context.Context, orderID string) (domain.Shipment, error) {

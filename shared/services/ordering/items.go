@@ -95,32 +95,30 @@ func (s *Service) dropPending(ctx context.Context, orderID, itemID string) {
 	})
 }
 
-// RemoveItem cancels an item of an OPEN order and releases its reservation.
-// Removing an item that is already CANCELED is a no-op.
+// RemoveItem cancels an item of an OPEN order, then releases its reservation.
+// The item is cancelled first, in one update, so that a confirm racing the removal
+// either wins before it (and the removal is refused) or no longer sees the item.
+// Removing an item that is already CANCELED changes nothing in the order; it
+// releases the reservation again (a no-op at the warehouse when it was released),
+// which is how a removal whose release failed is finished.
 func (s *Service) RemoveItem(ctx context.Context, orderID, itemID string) (domain.Order, error) {
-	o, err := s.repo.Order(ctx, orderID)
-	if err != nil {
-		return domain.Order{}, err
-	}
-	it, err := o.CheckRemoveItem(itemID)
-	if err != nil {
-		return domain.Order{}, err
-	}
-	if it.Status == domain.ItemCanceled {
-		return o, nil
-	}
-	if it.ReservationID != "" {
-		if _, err := s.ports.Reservations.CancelReservation(ctx, it.ReservationID); err != nil {
-			return domain.Order{}, fmt.Errorf("cancel reservation %s: %w", it.ReservationID, err)
-		}
-	}
-	return s.repo.UpdateOrder(ctx, orderID, func(o *domain.Order) error {
+	o, err := s.repo.UpdateOrder(ctx, orderID, func(o *domain.Order) error {
 		it, err := o.CheckRemoveItem(itemID)
-		if err != nil {
+		if err != nil || it.Status == domain.ItemCanceled {
 			return err
 		}
 		it.Status, o.UpdatedAt = domain.ItemCanceled, domain.Now()
 		o.Recalculate()
 		return nil
 	})
+	if err != nil {
+		return domain.Order{}, err
+	}
+	if id := o.Item(itemID).ReservationID; id != "" {
+		if _, err := s.ports.Reservations.CancelReservation(ctx, id); err != nil {
+			return domain.Order{}, &domain.Error{Code: transientOr(err, domain.CodeBadGateway), Err: err, Message: fmt.Sprintf(
+				"item %s is CANCELED, but releasing its stock failed (%s); remove it again to finish", itemID, domain.ErrorMessage(err))}
+		}
+	}
+	return o, nil
 }

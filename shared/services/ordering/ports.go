@@ -38,6 +38,9 @@ type Reservations interface {
 	Reserve(ctx context.Context, req domain.ReservationRequest) (domain.Reservation, error)
 	ConfirmReservation(ctx context.Context, id string) (domain.Reservation, error)
 	CancelReservation(ctx context.Context, id string) (domain.Reservation, error)
+	// OrderReservations lists every reservation of an order, including one whose
+	// item the order does not know (its answer was lost on the way back).
+	OrderReservations(ctx context.Context, orderID string) ([]domain.Reservation, error)
 }
 
 // Shipping creates and ships the shipment of an order (idempotent on the order).

@@ -83,24 +83,50 @@ func (s core) Item(ctx context.Context, orderID, itemID string) (domain.OrderIte
 	return *it, nil
 }
 
-// Cancel cancels an OPEN order. The reservations are cancelled first, so that a
-// failure part-way leaves the order OPEN and a repeated cancel finishes the job
-// (every cancel at the warehouse is idempotent).
+// Cancel cancels an OPEN order in three steps. First it cancels every item in one
+// update, so the order can no longer be confirmed (a confirm racing the cancel
+// either wins before it and the cancel is refused, or is refused itself). Then it
+// releases every reservation of the order at the warehouse, and only then marks
+// the order CANCELED. When the warehouse fails part-way, the order stays OPEN with
+// its items cancelled, and cancelling again finishes the job: every cancel at the
+// warehouse is idempotent.
 func (s *Service) Cancel(ctx context.Context, orderID string) (domain.Order, error) {
-	o, err := s.repo.Order(ctx, orderID)
+	o, err := s.repo.UpdateOrder(ctx, orderID, func(o *domain.Order) error { return o.CancelItems(domain.Now()) })
 	if err != nil {
 		return domain.Order{}, err
 	}
-	if o.Status != domain.OrderOpen {
-		return domain.Order{}, domain.Errorf(domain.CodeConflict, "order %s is %s: only an OPEN order can be cancelled", o.OrderID, o.Status)
-	}
-	for _, it := range o.Items {
-		if it.ReservationID == "" || it.Status == domain.ItemCanceled {
-			continue
-		}
-		if _, err := s.ports.Reservations.CancelReservation(ctx, it.ReservationID); err != nil {
-			return domain.Order{}, fmt.Errorf("cancel reservation %s: %w", it.ReservationID, err)
-		}
+	if err := s.release(ctx, o.OrderID, nil); err != nil {
+		return domain.Order{}, &domain.Error{Code: transientOr(err, domain.CodeBadGateway), Err: err, Message: fmt.Sprintf(
+			"order %s is OPEN with every item cancelled: releasing its stock failed (%s); cancel again to finish",
+			o.OrderID, domain.ErrorMessage(err))}
 	}
 	return s.repo.UpdateOrder(ctx, orderID, func(o *domain.Order) error { return o.Cancel(domain.Now()) })
+}
+
+// release cancels every reservation of the order that holds stock or may still
+// be confirmed, except those of the items in keep. It finds them at the warehouse,
+// so a reservation whose answer never reached ordering is released too.
+func (s *Service) release(ctx context.Context, orderID string, keep map[string]bool) error {
+	rs, err := s.ports.Reservations.OrderReservations(ctx, orderID)
+	if err != nil {
+		return fmt.Errorf("list the reservations of order %s: %w", orderID, err)
+	}
+	for _, r := range rs {
+		if keep[r.ReservationID] || (r.Status != domain.ReservationReserved && r.Status != domain.ReservationRejected) {
+			continue
+		}
+		if _, err := s.ports.Reservations.CancelReservation(ctx, r.ReservationID); err != nil {
+			return fmt.Errorf("cancel reservation %s: %w", r.ReservationID, err)
+		}
+	}
+	return nil
+}
+
+// transientOr keeps the code of a transient error, so the client knows a retry
+// may succeed, and otherwise answers code.
+func transientOr(err error, code domain.Code) domain.Code {
+	if domain.IsTransient(err) {
+		return domain.ErrorCode(err)
+	}
+	return code
 }

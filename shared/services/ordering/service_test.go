@@ -61,11 +61,11 @@ func TestService_AddItem(t *testing.T) {
 		}
 	})
 	t.Run("takes the item out again when the warehouse is unreachable", func(t *testing.T) {
-		s, _ := newService(t, &world{reserveErr: domain.Errorf(domain.CodeUnavailable, "warehouse is unavailable")})
+		s, _ := newService(t, &world{reserveErr: domain.Errorf(domain.CodeTimeout, "warehouse did not answer in time")})
 		o := mustOrder(t, s)
 		_, err := s.AddItem(ctx, o.OrderID, domain.NewItem{ProductID: productID, Quantity: 1})
-		if domain.ErrorCode(err) != domain.CodeUnavailable {
-			t.Fatalf("got %v, want unavailable", err)
+		if domain.ErrorCode(err) != domain.CodeTimeout {
+			t.Fatalf("got %v, want a timeout", err)
 		}
 		if got, _ := s.Order(ctx, o.OrderID); len(got.Items) != 0 {
 			t.Errorf("items: got %+v, want none", got.Items)
@@ -124,5 +124,88 @@ func TestService_Cancel(t *testing.T) {
 	got, err := s.Cancel(ctx, o.OrderID)
 	if err != nil || got.Status != domain.OrderCanceled || len(w.cancelled) != 1 || w.cancelled[0] != it.ReservationID {
 		t.Errorf("cancel again: got %s %v, cancelled %v; want CANCELED and the reservation released", got.Status, err, w.cancelled)
+	}
+}
+
+// TestService_Cancel_lostAnswer: the warehouse reserved but its answer was lost,
+// so the order does not know the reservation; cancelling the order releases it.
+func TestService_Cancel_lostAnswer(t *testing.T) {
+	w := &world{price: 100, reserveErr: domain.Errorf(domain.CodeTimeout, "warehouse did not answer in time")}
+	s, _ := newService(t, w)
+	o := mustOrder(t, s)
+	_, _ = s.AddItem(ctx, o.OrderID, domain.NewItem{ProductID: productID, Quantity: 1})
+	if w.held() != 1 {
+		t.Fatalf("setup: got %d reservations holding stock, want the lost one", w.held())
+	}
+	if _, err := s.Cancel(ctx, o.OrderID); err != nil {
+		t.Fatal(err)
+	}
+	if w.held() != 0 {
+		t.Errorf("after cancel: %d reservations still hold stock, want 0", w.held())
+	}
+}
+
+// TestService_Confirm_releasesOrphans: confirming releases a reservation the
+// order does not know, instead of leaving its stock held for ever.
+func TestService_Confirm_releasesOrphans(t *testing.T) {
+	w := &world{price: 100, reserveErr: domain.Errorf(domain.CodeTimeout, "warehouse did not answer in time")}
+	s, _ := newService(t, w)
+	o := mustOrder(t, s)
+	_, _ = s.AddItem(ctx, o.OrderID, domain.NewItem{ProductID: productID, Quantity: 1})
+	w.reserveErr = nil
+	if _, err := s.AddItem(ctx, o.OrderID, domain.NewItem{ProductID: productID, Quantity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	done, err := s.Confirm(ctx, o.OrderID)
+	if err != nil || done.Status != domain.OrderCompleted {
+		t.Fatalf("confirm: got %s %v", done.Status, err)
+	}
+	rs, _ := w.OrderReservations(ctx, o.OrderID)
+	if len(rs) != 2 || rs[0].Status != domain.ReservationCanceled || rs[1].Status != domain.ReservationConfirmed {
+		t.Errorf("reservations: got %+v, want the orphan CANCELED and the item's CONFIRMED", rs)
+	}
+}
+
+// TestService_CancelRacesConfirm: a confirm that arrives while a cancel is
+// releasing the stock is refused, and the order ends CANCELED with no stock held
+// — not CONFIRMED with its reservation cancelled under it.
+func TestService_CancelRacesConfirm(t *testing.T) {
+	w := &world{price: 100}
+	s, _ := newService(t, w)
+	o := mustOrder(t, s)
+	if _, err := s.AddItem(ctx, o.OrderID, domain.NewItem{ProductID: productID, Quantity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var confirmErr error
+	w.onCancel = func() { _, confirmErr = s.Confirm(ctx, o.OrderID) } // the confirm lands mid-cancel
+	if _, err := s.Cancel(ctx, o.OrderID); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	if domain.ErrorCode(confirmErr) != domain.CodeConflict {
+		t.Errorf("the confirm during the cancel: got %v, want a conflict", confirmErr)
+	}
+	got, _ := s.Order(ctx, o.OrderID)
+	if got.Status != domain.OrderCanceled || w.held() != 0 {
+		t.Errorf("got order %s with %d reservations holding stock, want CANCELED and 0", got.Status, w.held())
+	}
+}
+
+// TestService_RemoveItem: the item is cancelled and its stock released; when
+// the release fails, removing it again finishes the job.
+func TestService_RemoveItem(t *testing.T) {
+	w := &world{price: 100}
+	s, _ := newService(t, w)
+	o := mustOrder(t, s)
+	it, _ := s.AddItem(ctx, o.OrderID, domain.NewItem{ProductID: productID, Quantity: 1})
+	w.cancelErr = domain.Errorf(domain.CodeUnavailable, "warehouse is unavailable")
+	if _, err := s.RemoveItem(ctx, o.OrderID, it.ItemID); domain.ErrorCode(err) != domain.CodeUnavailable {
+		t.Fatalf("remove with the warehouse down: got %v, want unavailable", err)
+	}
+	if got, _ := s.Order(ctx, o.OrderID); got.Items[0].Status != domain.ItemCanceled {
+		t.Errorf("item after a failed release: got %s, want CANCELED", got.Items[0].Status)
+	}
+	w.cancelErr = nil
+	if _, err := s.RemoveItem(ctx, o.OrderID, it.ItemID); err != nil || w.held() != 0 {
+		t.Errorf("remove again: got %v with %d reservations holding stock, want nil and 0", err, w.held())
 	}
 }
