@@ -10,7 +10,11 @@ import (
 // Routes registers the public API of the warehouse service.
 func Routes(r gin.IRouter, s *Service) {
 	r.GET("/api/products", func(c *gin.Context) {
-		list, err := s.Products(c.Request.Context(), c.Query("code"))
+		code, ok := httpx.QueryText(c, "code")
+		if !ok {
+			return
+		}
+		list, err := s.Products(c.Request.Context(), code)
 		httpx.List(c, list, err)
 	})
 	r.GET("/api/products/:productId", httpx.ByID("productId", s.Product))
