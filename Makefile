@@ -90,5 +90,5 @@ endif
 bench: ## run the benchmarks of every variant (BENCHTIME=3s)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) $(VARIANTS)
 
-clean: ## remove the binaries and the data of every variant
-	rm -rf bin data
+clean: ## remove the binaries, the built UI and the data of every variant (in data/, or LAB_DATA_DIR)
+	rm -rf bin data $(UI_DIR)/dist $(UI_DIR)/test-results $(if $(LAB_DATA_DIR),$(LAB_DATA_DIR))
