@@ -148,6 +148,12 @@ func badInput(s *Suite) {
 		{"confirm an unknown order", "POST", "/api/orders/" + unknown + "/confirm", "", 404, ""},
 		{"cancel a malformed order id", "POST", "/api/orders/x/cancel", "", 400, "orderId"},
 		{"an invalid status filter", "GET", "/api/orders?status=LOST", "", 400, "status"},
+		{"a filter given twice", "GET", "/api/orders?status=OPEN&status=LOST", "", 400, "status"},
+		{"an uppercase id", "GET", "/api/orders/" + strings.ToUpper(o.OrderID), "", 400, "orderId"},
+		{"a duplicate key", "POST", "/api/orders", `{"customerId":"42","customerId":"` + cust + `"}`, 400, "customerId"},
+		{"a key in the wrong case", "POST", "/api/orders", `{"CUSTOMERID":"` + cust + `"}`, 400, "CUSTOMERID"},
+		{"a NUL in a string", "POST", "/api/customers", `{"name":"A\u0000","email":"nul@example.com","address":"x"}`, 400, "name"},
+		{"a trailing slash", "GET", "/api/orders/", "", 404, ""},
 		{"a malformed filter id", "GET", "/api/invoices?customerId=7", "", 400, "customerId"},
 		{"internal paths are not routed", "POST", "/internal/reservations", `{}`, 404, ""},
 	})

@@ -1,24 +1,68 @@
 package app_test
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/microservice-patterns/lab/shared/app"
+	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/testenv"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if stack != nil {
-		stack.Stop()
+// namedStack is a running stack and the database it runs on.
+type namedStack struct {
+	*app.Stack
+	name string
+}
+
+// startStacks starts the variant twice for tb, on SQLite and on PostgreSQL
+// (each service in a schema of its own), and stops both when tb ends. Without
+// a reachable PostgreSQL it starts the SQLite one alone and says so, or fails
+// under CI=true.
+func startStacks(tb testing.TB) []namedStack {
+	tb.Helper()
+	stacks := []namedStack{{startStack(tb, app.StackOptions{DataDir: tb.TempDir()}), "SQLite"}}
+	if !postgresReachable(tb) {
+		tb.Log("PostgreSQL is not reachable: running on SQLite only")
+		return stacks
 	}
-	if stackDir != "" {
-		os.RemoveAll(stackDir)
+	urls := map[string]string{}
+	for _, svc := range config.Services {
+		urls[svc] = testenv.PostgresSchema(tb)
 	}
-	os.Exit(code)
+	return append(stacks, namedStack{startStack(tb, app.StackOptions{DatabaseURLs: urls}), "PostgreSQL"})
+}
+
+func startStack(tb testing.TB, opts app.StackOptions) *app.Stack {
+	tb.Helper()
+	st, err := app.StartStack(context.Background(), app.Variant{Name: "fuzz"}, opts)
+	if err != nil {
+		tb.Fatalf("start the stack: %v", err)
+	}
+	tb.Cleanup(st.Stop)
+	return st
+}
+
+// postgresReachable reports whether the test PostgreSQL answers; under CI=true
+// it is taken to, so that testenv.PostgresSchema fails the test when it does not.
+func postgresReachable(tb testing.TB) bool {
+	cfg := testenv.Config()
+	if cfg.CI {
+		return true
+	}
+	db, err := sql.Open("pgx", cfg.PostgresURL)
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return db.PingContext(ctx) == nil
 }
 
 // openOrder creates an order to add items to.

@@ -78,7 +78,7 @@ type NewOrder struct {
 func (n *NewOrder) Validate() error {
 	n.Name, n.Description = strings.TrimSpace(n.Name), strings.TrimSpace(n.Description)
 	var v validator
-	v.check(ValidID(n.CustomerID), "customerId", "must be a UUID")
+	v.check(ValidID(n.CustomerID), "customerId", IDMessage)
 	v.check(len(n.Name) <= 200, "name", "is at most 200 characters")
 	v.check(len(n.Description) <= 2000, "description", "is at most 2000 characters")
 	return v.err()
@@ -93,7 +93,7 @@ type NewItem struct {
 // Validate checks the input.
 func (n NewItem) Validate() error {
 	var v validator
-	v.check(ValidID(n.ProductID), "productId", "must be a UUID")
+	v.check(ValidID(n.ProductID), "productId", IDMessage)
 	v.check(n.Quantity >= MinQuantity && n.Quantity <= MaxQuantity, "quantity", "must be between 1 and 1000")
 	return v.err()
 }

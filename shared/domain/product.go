@@ -79,9 +79,9 @@ type ReservationRequest struct {
 // Validate checks the request.
 func (r ReservationRequest) Validate() error {
 	var v validator
-	v.check(ValidID(r.OrderID), "orderId", "must be a UUID")
-	v.check(ValidID(r.ItemID), "itemId", "must be a UUID")
-	v.check(ValidID(r.ProductID), "productId", "must be a UUID")
+	v.check(ValidID(r.OrderID), "orderId", IDMessage)
+	v.check(ValidID(r.ItemID), "itemId", IDMessage)
+	v.check(ValidID(r.ProductID), "productId", IDMessage)
 	v.check(r.Quantity >= MinQuantity && r.Quantity <= MaxQuantity, "quantity", "must be between 1 and 1000")
 	return v.err()
 }

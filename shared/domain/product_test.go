@@ -50,7 +50,7 @@ func TestValidate(t *testing.T) {
 		{"an order for a malformed customer id", &domain.NewOrder{CustomerID: "1"}, "customerId"},
 		{"an item of 1000", domain.NewItem{ProductID: domain.NewID(), Quantity: 1000}, ""},
 		{"an item of 0", domain.NewItem{ProductID: domain.NewID(), Quantity: 0}, "quantity"},
-		{"an uppercase UUID", domain.NewItem{ProductID: "6F9619FF-8B86-D011-B42D-00C04FC964FF", Quantity: 1}, ""},
+		{"an uppercase UUID", domain.NewItem{ProductID: "6F9619FF-8B86-D011-B42D-00C04FC964FF", Quantity: 1}, "productId"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,16 +22,153 @@ const MaxBodyBytes = 1 << 20
 
 // DecodeJSON reads one JSON object from r into dst. Malformed JSON, a wrong type,
 // an unknown field or trailing data are CodeInvalid errors that name the field.
+// It is strict where encoding/json is lenient: the body must be valid UTF-8 (the
+// decoder would silently replace bad bytes with U+FFFD), no string may hold a NUL
+// character (no database stores one in text), no key may appear twice in an
+// object (the decoder would keep the last), and when dst is a struct every key
+// must match one of its JSON names exactly (the decoder would ignore case).
 func DecodeJSON(r io.Reader, dst any) error {
-	dec := json.NewDecoder(r)
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return decodeError(err)
+	}
+	if !utf8.Valid(raw) {
+		return domain.Errorf(domain.CodeInvalid, "the body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}
-	if dec.More() {
+	if len(bytes.TrimLeft(raw[dec.InputOffset():], " \t\r\n")) > 0 {
 		return domain.Errorf(domain.CodeInvalid, "the body must hold one JSON object and nothing after it")
 	}
+	return checkJSON(raw, jsonNames(dst))
+}
+
+// checkJSON walks the one JSON value in raw, which the decoder has accepted
+// already, for what the decoder lets through. names, when not nil, holds the
+// keys the top-level object may have.
+func checkJSON(raw []byte, names map[string]bool) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := checkValue(dec, "", names); err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) {
+			return err
+		}
+		return domain.Errorf(domain.CodeInvalid, "malformed JSON: %v", err)
+	}
 	return nil
+}
+
+// checkValue reads one value from dec; path names it in an error ("" is the body).
+func checkValue(dec *json.Decoder, path string, names map[string]bool) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok := tok.(type) {
+	case string:
+		if strings.IndexByte(tok, 0) >= 0 {
+			if path == "" {
+				return domain.Errorf(domain.CodeInvalid, "the body must not contain a NUL character")
+			}
+			return domain.Invalid(domain.FieldError{Field: path, Message: "must not contain a NUL character"})
+		}
+	case json.Delim:
+		switch tok {
+		case '{':
+			seen := map[string]bool{}
+			for dec.More() {
+				keyTok, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key, _ := keyTok.(string)
+				field := key
+				if path != "" {
+					field = path + "." + key
+				}
+				switch {
+				case strings.IndexByte(key, 0) >= 0:
+					return domain.Invalid(domain.FieldError{Field: field, Message: "must not contain a NUL character"})
+				case seen[key]:
+					return domain.Invalid(domain.FieldError{Field: field, Message: "is given more than once"})
+				case names != nil && !names[key]:
+					return domain.Invalid(domain.FieldError{Field: field, Message: unknownKey(key, names)})
+				}
+				seen[key] = true
+				if err := checkValue(dec, field, nil); err != nil {
+					return err
+				}
+			}
+		case '[':
+			for i := 0; dec.More(); i++ {
+				if err := checkValue(dec, fmt.Sprintf("%s[%d]", path, i), nil); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing delimiter
+			return err
+		}
+	}
+	return nil
+}
+
+// unknownKey explains a key that matches no JSON name, or one only when case is ignored.
+func unknownKey(key string, names map[string]bool) string {
+	for name := range names {
+		if strings.EqualFold(name, key) {
+			return fmt.Sprintf("is not a known field (names are case-sensitive: did you mean %q?)", name)
+		}
+	}
+	return "is not a known field"
+}
+
+// jsonNames returns the JSON names of the fields of the struct dst points to,
+// as encoding/json sees them (embedded structs included), or nil when dst is
+// not a pointer to a struct.
+func jsonNames(dst any) map[string]bool {
+	t := reflect.TypeOf(dst)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	names := map[string]bool{}
+	addJSONNames(t.Elem(), names, 0)
+	return names
+}
+
+func addJSONNames(t reflect.Type, names map[string]bool, depth int) {
+	if depth > 8 {
+		return
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				addJSONNames(ft, names, depth+1)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names[name] = true
+	}
 }
 
 func decodeError(err error) error {
@@ -43,30 +183,41 @@ func decodeError(err error) error {
 		if field == "" {
 			return domain.Errorf(domain.CodeInvalid, "the body must be a JSON object")
 		}
-		return domain.Invalid(domain.FieldError{Field: field, Message: fmt.Sprintf("must be a %s", jsonKind(typ.Type.Kind().String()))})
+		return domain.Invalid(domain.FieldError{Field: field, Message: fmt.Sprintf("must be %s", jsonKind(typ.Type))})
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
 		return domain.Errorf(domain.CodeInvalid, "malformed JSON: %v", err)
 	case errors.Is(err, io.EOF):
 		return domain.Errorf(domain.CodeInvalid, "the body is empty: a JSON object is required")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		if unq, uerr := strconv.Unquote(name); uerr == nil {
+			name = unq
+		}
 		return domain.Invalid(domain.FieldError{Field: name, Message: "is not a known field"})
 	}
 	return domain.Errorf(domain.CodeInvalid, "malformed JSON: %v", err)
 }
 
-func jsonKind(kind string) string {
-	switch {
-	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"), strings.HasPrefix(kind, "float"):
-		return "number"
-	case kind == "bool":
-		return "boolean"
-	case kind == "slice" || kind == "array":
-		return "array"
-	case kind == "struct" || kind == "map":
-		return "object"
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	return kind
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "a " + t.Kind().String()
 }
 
 // Bind decodes the request body into dst and writes a 400 problem when it cannot.

@@ -42,6 +42,11 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 func NewEngine(log *slog.Logger, opts ...Option) *gin.Engine {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
+	// gin would answer a path with a trailing slash, or a differently cased or
+	// cleaned one, with a redirect (301 text/html for GET, 307 with no body
+	// otherwise); an API answers such a path with a 404 problem instead.
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
 	e.Use(requestID(), accessLog(log), recovery(log))
 	for _, o := range opts {

@@ -3,6 +3,8 @@ package httpx
 import (
 	"context"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -78,13 +80,40 @@ func Ensure[In, Out any](location func(Out) string, ensure func(context.Context,
 	}
 }
 
-// QueryID returns the query parameter name, which must be empty or a UUID; on a
-// malformed one it writes a 400 problem and reports false.
+// QueryID returns the query parameter name, which must be absent or empty, or
+// a lowercase UUID given once; otherwise it writes a 400 problem and reports false.
 func QueryID(c *gin.Context, name string) (string, bool) {
-	v := c.Query(name)
+	v, ok := QueryText(c, name)
+	if !ok {
+		return "", false
+	}
 	if v != "" && !domain.ValidID(v) {
-		WriteError(c, domain.Invalid(domain.FieldError{Field: name, Message: "must be a UUID"}))
+		WriteError(c, domain.Invalid(domain.FieldError{Field: name, Message: domain.IDMessage}))
 		return "", false
 	}
 	return v, true
+}
+
+// QueryText returns the query parameter name ("" when it is absent). A parameter
+// given more than once, or holding invalid UTF-8 or a NUL character (which no
+// database stores in text), is refused: it writes a 400 problem naming the
+// parameter and reports false.
+func QueryText(c *gin.Context, name string) (string, bool) {
+	values := c.QueryArray(name)
+	if len(values) == 0 {
+		return "", true
+	}
+	msg := ""
+	switch v := values[0]; {
+	case len(values) > 1:
+		msg = "is given more than once"
+	case !utf8.ValidString(v):
+		msg = "must be valid UTF-8"
+	case strings.IndexByte(v, 0) >= 0:
+		msg = "must not contain a NUL character"
+	default:
+		return v, true
+	}
+	WriteError(c, domain.Invalid(domain.FieldError{Field: name, Message: msg}))
+	return "", false
 }

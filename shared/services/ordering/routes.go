@@ -52,7 +52,10 @@ func listOrders(c *gin.Context, s API) {
 	if !ok {
 		return
 	}
-	status := c.Query("status")
+	status, ok := httpx.QueryText(c, "status")
+	if !ok {
+		return
+	}
 	if status != "" && !domain.ValidOrderStatus(status) {
 		httpx.WriteError(c, domain.Invalid(domain.FieldError{Field: "status",
 			Message: "must be one of OPEN, CONFIRMED, SHIPPED, COMPLETED, CANCELED"}))
