@@ -101,8 +101,9 @@ func demoArgs(args []string) (name string, noBuild, logs bool, err error) {
 // caller has set: a caller's setting wins.
 func demoEnv(env map[string]string) []string {
 	var out []string
+	yours := config.Lookup(sortedKeys(env)...)
 	for _, k := range sortedKeys(env) {
-		if config.Env(k) == "" {
+		if yours[k] == "" {
 			out = append(out, k+"="+env[k])
 		}
 	}

@@ -12,7 +12,8 @@ import (
 )
 
 // checkKey is the API key of the invariant checks, so that a rate limiter
-// counts them apart from the load.
+// counts them apart from the load. The limiter knows only the keys it is given
+// (RATE_LIMIT_API_KEYS): the rate-limiting demo gives it this one.
 const checkKey = "lab-demo-check"
 
 // checkInvariants checks CONTRACT.md's invariants over what a demo did, through

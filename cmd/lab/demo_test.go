@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -44,6 +48,36 @@ func TestDemoEnv_callerWins(t *testing.T) {
 	got := demoEnv(map[string]string{"BREAKER_FAILURES": "5", "BREAKER_COOLDOWN": "2s"})
 	if len(got) != 1 || got[0] != "BREAKER_COOLDOWN=2s" {
 		t.Errorf("got %q, want only the setting the caller left alone", got)
+	}
+}
+
+// TestDemo_readsNoEnvironment checks the rule that config is the one package
+// that reads the environment: the demo's files ask config (config.Lookup) and
+// never call config.Env, os.Getenv, os.LookupEnv or os.Environ themselves.
+func TestDemo_readsNoEnvironment(t *testing.T) {
+	files, err := filepath.Glob("demo*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("demo files: %v, %v", files, err)
+	}
+	banned := map[string]bool{"config.Env": true, "os.Getenv": true, "os.LookupEnv": true, "os.Environ": true}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+				if pkg, ok := sel.X.(*ast.Ident); ok && banned[pkg.Name+"."+sel.Sel.Name] {
+					t.Errorf("%s: %s reads the environment; ask config instead", fset.Position(call.Pos()), pkg.Name+"."+sel.Sel.Name)
+				}
+			}
+			return true
+		})
 	}
 }
 

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,20 @@ var guarded = []string{"warehouse", "shipping", "billing"}
 // errFailed marks an answer that counts as a failure (a 5xx) but still goes back to the caller.
 var errFailed = errors.New("the service answered with a server error")
 
+// callerGone marks a call that ended because its own caller cancelled it (a
+// client, or the gateway, gave up): it says nothing about the service's health.
+type callerGone struct{ err error }
+
+func (g callerGone) Error() string { return g.err.Error() }
+func (g callerGone) Unwrap() error { return g.err }
+
+// successful is the breaker's verdict on the error of a call: no error, or a call
+// its caller cancelled while the breaker was closed, is no failure.
+func successful(err error) bool {
+	var gone callerGone
+	return err == nil || errors.As(err, &gone)
+}
+
 // breaker is the circuit breaker of the calls to one service.
 type breaker struct {
 	name     string
@@ -41,10 +56,11 @@ type breaker struct {
 func newBreaker(name string, s config.Breaker, log *slog.Logger) *breaker {
 	b := &breaker{name: name, cooldown: s.Cooldown}
 	b.cb = gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
-		Name:        name,
-		MaxRequests: s.Trials,
-		Timeout:     s.Cooldown,
-		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= s.Failures },
+		Name:         name,
+		MaxRequests:  s.Trials,
+		Timeout:      s.Cooldown,
+		ReadyToTrip:  func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= s.Failures },
+		IsSuccessful: successful,
 		OnStateChange: func(name string, from, to gobreaker.State) {
 			if to == gobreaker.StateOpen {
 				b.openedAt.Store(time.Now().UnixNano())
@@ -58,15 +74,30 @@ func newBreaker(name string, s config.Breaker, log *slog.Logger) *breaker {
 // call sends r through next when the breaker lets it, and otherwise fails at
 // once with a 503 that says how long the breaker stays open. A transport error
 // or a 5xx answer counts as a failure; any other answer as a success.
+//
+// A call whose caller cancelled it (context.Canceled: a client or the gateway
+// gave up) is not held against the service while the breaker is closed: many
+// impatient callers must not open the breaker of a healthy service. A deadline
+// that passed (the HTTP client's timeout) still counts: a hanging service is a
+// failing one. A cancelled trial call of a half-open breaker does count as a
+// failure: it proved nothing, and counting it as a success would close the
+// breaker on no evidence; the breaker stays open one more cool-down instead.
 func (b *breaker) call(next http.RoundTripper, r *http.Request) (*http.Response, error) {
+	closed := b.cb.State() == gobreaker.StateClosed
 	resp, err := b.cb.Execute(func() (*http.Response, error) {
 		resp, err := next.RoundTrip(r)
+		if err != nil && closed && errors.Is(r.Context().Err(), context.Canceled) {
+			return resp, callerGone{err}
+		}
 		if err == nil && resp.StatusCode >= http.StatusInternalServerError {
 			return resp, errFailed
 		}
 		return resp, err
 	})
+	var gone callerGone
 	switch {
+	case errors.As(err, &gone):
+		return resp, gone.err
 	case errors.Is(err, errFailed):
 		return resp, nil
 	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):

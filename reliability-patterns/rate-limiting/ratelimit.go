@@ -7,6 +7,7 @@
 package main
 
 import (
+	"container/list"
 	"fmt"
 	"math"
 	"net/http"
@@ -22,28 +23,40 @@ import (
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
-// APIKeyHeader names a client; a request without it is known by its IP address.
+// APIKeyHeader names a client, when it holds one of the configured keys
+// (RATE_LIMIT_API_KEYS). Any other request, with no key or a key the limiter
+// does not know, is known by the address it connects from: made-up keys buy no
+// extra buckets.
 const APIKeyHeader = "X-API-Key"
 
 // limiter holds a token bucket per client, and forgets the clients it has not
-// seen for a while, so that its memory stays bounded whoever calls.
+// seen for a while, so that its memory stays bounded whoever calls. The clients
+// are kept in the order they were last seen (an LRU list), so that both the
+// idle ones and, when MaxClients are remembered, the least recent one are found
+// at the back without a scan.
 type limiter struct {
 	settings config.RateLimit
+	keys     map[string]bool // the configured API keys
 	now      func() time.Time
 
-	mu        sync.Mutex
-	clients   map[string]*client
-	lastSweep time.Time
+	mu      sync.Mutex
+	clients map[string]*list.Element // of *client
+	recent  *list.List               // the clients, the most recently seen in front
 }
 
 // client is the bucket of one client and when it was last seen.
 type client struct {
+	key    string
 	bucket *rate.Limiter
 	seen   time.Time
 }
 
 func newLimiter(s config.RateLimit, now func() time.Time) *limiter {
-	return &limiter{settings: s, now: now, clients: map[string]*client{}, lastSweep: now()}
+	keys := map[string]bool{}
+	for _, k := range s.APIKeys {
+		keys[k] = true
+	}
+	return &limiter{settings: s, keys: keys, now: now, clients: map[string]*list.Element{}, recent: list.New()}
 }
 
 // middleware answers 429 to a client over its limit, and tells every client of
@@ -57,7 +70,7 @@ func (l *limiter) middleware() gin.HandlerFunc {
 			return
 		}
 		now := l.now()
-		bucket := l.bucket(clientKey(c), now)
+		bucket := l.bucket(l.clientKey(c), now)
 		allowed := bucket.AllowN(now, 1)
 		tokens := bucket.TokensAt(now)
 		l.describe(c, tokens)
@@ -84,62 +97,57 @@ func (l *limiter) describe(c *gin.Context, tokens float64) {
 	c.Header("RateLimit-Policy", fmt.Sprintf("%d;w=%d", s.Burst, refill(float64(s.Burst))))
 }
 
-// clientKey names the client: its API key, or else the address it connects
-// from (never a forwarded-for header, which a client could make up).
-func clientKey(c *gin.Context) string {
-	if key := c.GetHeader(APIKeyHeader); key != "" && len(key) <= 128 {
+// clientKey names the client: its API key when it is a configured one, or else
+// the address it connects from (never a forwarded-for header, which a client
+// could make up).
+func (l *limiter) clientKey(c *gin.Context) string {
+	if key := c.GetHeader(APIKeyHeader); key != "" && l.keys[key] {
 		return "key " + key
 	}
 	return "ip " + c.RemoteIP()
 }
 
 // bucket returns the client's bucket, making one for a client it does not know.
+// It costs O(1), plus the idle clients it forgets on the way.
 func (l *limiter) bucket(key string, now time.Time) *rate.Limiter {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if now.Sub(l.lastSweep) >= l.settings.Idle {
-		l.sweep(now)
-	}
-	cl := l.clients[key]
-	if cl == nil {
-		if len(l.clients) >= l.settings.MaxClients {
-			l.forgetOldest()
+	l.forgetIdle(now)
+	if e := l.clients[key]; e != nil {
+		cl := e.Value.(*client)
+		if now.After(cl.seen) {
+			cl.seen = now
 		}
-		cl = &client{bucket: rate.NewLimiter(rate.Limit(l.settings.Rate), l.settings.Burst)}
-		l.clients[key] = cl
+		l.recent.MoveToFront(e)
+		return cl.bucket
 	}
-	cl.seen = now
+	if l.recent.Len() >= l.settings.MaxClients {
+		l.forget(l.recent.Back()) // the least recently seen goes, and gets a full bucket if it comes back
+	}
+	cl := &client{key: key, bucket: rate.NewLimiter(rate.Limit(l.settings.Rate), l.settings.Burst), seen: now}
+	l.clients[key] = l.recent.PushFront(cl)
 	return cl.bucket
 }
 
-// sweep forgets the clients idle for longer than Idle. Their buckets are full
-// again by then (the settings make sure of it), so forgetting them loses nothing.
-func (l *limiter) sweep(now time.Time) {
-	for key, cl := range l.clients {
-		if now.Sub(cl.seen) > l.settings.Idle {
-			delete(l.clients, key)
-		}
+// forgetIdle forgets the clients idle for longer than Idle, from the back of
+// the list. Their buckets are full again by then (the settings make sure of
+// it), so forgetting them loses nothing.
+func (l *limiter) forgetIdle(now time.Time) {
+	for e := l.recent.Back(); e != nil && now.Sub(e.Value.(*client).seen) > l.settings.Idle; e = l.recent.Back() {
+		l.forget(e)
 	}
-	l.lastSweep = now
 }
 
-// forgetOldest makes room when MaxClients are remembered: the least recently
-// seen client goes, and gets a full bucket if it comes back.
-func (l *limiter) forgetOldest() {
-	var oldest string
-	for key, cl := range l.clients {
-		if oldest == "" || cl.seen.Before(l.clients[oldest].seen) {
-			oldest = key
-		}
-	}
-	delete(l.clients, oldest)
+func (l *limiter) forget(e *list.Element) {
+	delete(l.clients, e.Value.(*client).key)
+	l.recent.Remove(e)
 }
 
 // size is how many clients the limiter remembers.
 func (l *limiter) size() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.clients)
+	return l.recent.Len()
 }
 
 // seconds rounds d up to whole seconds, at least 1: the unit of Retry-After.

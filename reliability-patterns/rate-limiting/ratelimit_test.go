@@ -3,6 +3,8 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -41,7 +43,7 @@ func get(e http.Handler, path, ip, key string) *httptest.ResponseRecorder {
 	return w
 }
 
-var tight = config.RateLimit{Rate: 1, Burst: 3, Idle: time.Minute, MaxClients: 100}
+var tight = config.RateLimit{Rate: 1, Burst: 3, Idle: time.Minute, MaxClients: 100, APIKeys: []string{"greedy", "polite"}}
 
 func TestLimiter_burstThen429(t *testing.T) {
 	clk := newClock()
@@ -95,6 +97,27 @@ func TestLimiter_perClient(t *testing.T) {
 	}
 }
 
+// TestLimiter_unknownKeysBuyNoBuckets checks that a client cannot get past its
+// limit by sending a new API key with every request: a key that is not
+// configured is ignored, and the request counts against its address.
+func TestLimiter_unknownKeysBuyNoBuckets(t *testing.T) {
+	l := newLimiter(tight, newClock().now)
+	e := engine(l)
+	var codes []int
+	for i := range 6 {
+		codes = append(codes, get(e, "/api/products", "10.0.0.9", "made-up-"+strconv.Itoa(i)).Code)
+	}
+	if want := []int{200, 200, 200, 429, 429, 429}; !slices.Equal(codes, want) {
+		t.Errorf("six requests, each with a new key, from one address: got %v, want %v", codes, want)
+	}
+	if n := l.size(); n != 1 {
+		t.Errorf("clients remembered: got %d, want 1 (the address)", n)
+	}
+	if w := get(e, "/api/products", "10.0.0.9", "greedy"); w.Code != http.StatusOK {
+		t.Errorf("a configured key from the same address: got %d, want 200 from its own bucket", w.Code)
+	}
+}
+
 func TestLimiter_labAndHealthAreUnlimited(t *testing.T) {
 	e := engine(newLimiter(tight, newClock().now))
 	for range 10 {
@@ -121,14 +144,37 @@ func TestLimiter_forgetsIdleClients(t *testing.T) {
 
 func TestLimiter_boundedClients(t *testing.T) {
 	clk := newClock()
+	l := newLimiter(config.RateLimit{Rate: 1, Burst: 3, Idle: time.Hour, MaxClients: 3}, clk.now)
+	e := engine(l)
+	for i := range 1000 {
+		clk.add(time.Millisecond)
+		get(e, "/api/products", "10.0."+strconv.Itoa(i/250)+"."+strconv.Itoa(i%250), "")
+		if n := l.size(); n > 3 {
+			t.Fatalf("clients remembered after %d addresses: got %d, want at most 3", i+1, n)
+		}
+	}
+	if n, m := l.size(), len(l.clients); n != 3 || m != 3 {
+		t.Errorf("clients remembered: got %d in the list and %d in the map, want 3 and 3", n, m)
+	}
+}
+
+// TestLimiter_forgetsTheLeastRecent checks that, when MaxClients are
+// remembered, the client seen least recently goes, not the one seen first.
+func TestLimiter_forgetsTheLeastRecent(t *testing.T) {
+	clk := newClock()
 	l := newLimiter(config.RateLimit{Rate: 1, Burst: 3, Idle: time.Hour, MaxClients: 2}, clk.now)
 	e := engine(l)
-	for _, ip := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"} {
-		clk.add(time.Millisecond)
-		get(e, "/api/products", ip, "")
+	for range 3 { // A empties its bucket
+		get(e, "/api/products", "10.0.0.1", "")
 	}
-	if n := l.size(); n != 2 {
-		t.Errorf("clients remembered: got %d, want at most 2", n)
+	get(e, "/api/products", "10.0.0.2", "") // B
+	get(e, "/api/products", "10.0.0.1", "") // A again (a 429), now the most recent
+	get(e, "/api/products", "10.0.0.3", "") // C: B goes, A stays
+	if w := get(e, "/api/products", "10.0.0.1", ""); w.Code != http.StatusTooManyRequests {
+		t.Errorf("A, remembered with an empty bucket: got %d, want 429", w.Code)
+	}
+	if _, ok := l.clients["ip 10.0.0.2"]; ok {
+		t.Error("B, the least recent, is still remembered")
 	}
 }
 

@@ -23,7 +23,7 @@ func newVariant(env config.Getenv) app.Variant {
 			if err != nil {
 				return nil, err
 			}
-			log.Info("rate limit per client", "rate", s.Rate, "burst", s.Burst, "idle", s.Idle, "max_clients", s.MaxClients)
+			log.Info("rate limit per client", "rate", s.Rate, "burst", s.Burst, "idle", s.Idle, "max_clients", s.MaxClients, "api_keys", len(s.APIKeys))
 			return []gateway.Option{gateway.WithMiddleware(newLimiter(s, time.Now).middleware())}, nil
 		},
 	}

@@ -42,37 +42,54 @@ func (rt *retrier) RoundTrip(r *http.Request) (*http.Response, error) {
 	c := rt.counts.of(service)
 	c.Calls.Add(1)
 	begin := rt.now()
+	// The budget bounds the whole call, tries and backoffs included: a try that
+	// hangs ends with a timeout when the budget is spent, not only when the HTTP
+	// client's own, longer timeout fires.
+	ctx, cancel := rt.budget(r.Context())
 	for attempt := 1; ; attempt++ {
-		resp, err := rt.try(r, attempt)
+		resp, err := rt.try(ctx, r, attempt)
 		reason := transient(r, resp, err)
 		if reason == "" {
-			if attempt > 1 {
+			if attempt > 1 && r.Context().Err() == nil {
 				c.Recovered.Add(1)
 			}
-			return resp, err
+			return release(resp, err, cancel)
 		}
 		wait := rt.backoff(attempt)
-		if attempt == rt.settings.Attempts || rt.now().Add(wait).Sub(begin) > rt.settings.Budget {
+		if attempt == rt.settings.Attempts || ctx.Err() != nil || rt.now().Add(wait).Sub(begin) > rt.settings.Budget {
 			c.Exhausted.Add(1)
-			return resp, err
+			return release(resp, err, cancel)
 		}
 		discard(resp)
 		c.Retries.Add(1)
 		rt.log.Info("retrying a call", "service", service, "path", r.URL.Path, "failed", reason,
 			"attempt", attempt+1, "after", wait.Round(time.Millisecond), "request_id", httpx.RequestID(r.Context()))
-		if err := rt.sleep(r.Context(), wait); err != nil {
+		if err := rt.sleep(ctx, wait); err != nil {
+			cancel()
+			if r.Context().Err() == nil { // the budget ran out during the backoff
+				c.Exhausted.Add(1)
+			}
 			return nil, err
 		}
 	}
 }
 
-// try sends the attempt: the first one is the request itself, a later one a
-// copy with the body read anew.
-func (rt *retrier) try(r *http.Request, attempt int) (*http.Response, error) {
-	if attempt == 1 {
-		return rt.next.RoundTrip(r)
+// budget returns the context of every try of a call: the caller's, with a
+// deadline at the end of the budget.
+func (rt *retrier) budget(ctx context.Context) (context.Context, context.CancelFunc) {
+	if rt.settings.Budget <= 0 {
+		return context.WithCancel(ctx)
 	}
-	again := r.Clone(r.Context())
+	return context.WithTimeout(ctx, rt.settings.Budget)
+}
+
+// try sends the attempt with the budget's context: the first one is the
+// request itself, a later one a copy with the body read anew.
+func (rt *retrier) try(ctx context.Context, r *http.Request, attempt int) (*http.Response, error) {
+	if attempt == 1 {
+		return rt.next.RoundTrip(r.WithContext(ctx))
+	}
+	again := r.Clone(ctx)
 	if r.GetBody != nil {
 		body, err := r.GetBody()
 		if err != nil {
@@ -81,6 +98,30 @@ func (rt *retrier) try(r *http.Request, attempt int) (*http.Response, error) {
 		again.Body = body
 	}
 	return rt.next.RoundTrip(again)
+}
+
+// release hands the answer of the last try to the caller. The budget's context
+// must live while the caller reads the body, so it ends when the body is closed
+// (at once when there is no answer).
+func release(resp *http.Response, err error, cancel context.CancelFunc) (*http.Response, error) {
+	if err != nil || resp == nil {
+		cancel()
+		return resp, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelOnClose is a body that ends the call's context once it is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // backoff is the wait before the retry after the attempt: full jitter, a random
@@ -105,7 +146,8 @@ func repeatable(r *http.Request) bool {
 }
 
 // transient says why a try failed in a way that may pass, or "" when it did not
-// (it succeeded, or failed for good). A call whose caller gave up is over.
+// (it succeeded, or failed for good). A call whose caller gave up is over. A try
+// ended by the budget is transient, but the budget leaves no room for another.
 func transient(r *http.Request, resp *http.Response, err error) string {
 	switch {
 	case r.Context().Err() != nil:

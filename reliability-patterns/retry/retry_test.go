@@ -204,3 +204,71 @@ func TestBackoff_isCapped(t *testing.T) {
 		t.Errorf("backoff after many attempts: got %v, want the cap", d)
 	}
 }
+
+// hanging is a downstream service that takes every request and never answers
+// until its test ends or the caller gives up.
+func hanging(t *testing.T) *httptest.Server {
+	t.Helper()
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
+	t.Cleanup(func() { close(done); srv.Close() })
+	return srv
+}
+
+// TestRetrier_budgetEndsAHangingTry checks that the budget bounds a try that
+// hangs, not only the backoffs between tries: with no HTTP client timeout at
+// all, the call ends with a timeout once the budget is spent.
+func TestRetrier_budgetEndsAHangingTry(t *testing.T) {
+	srv := hanging(t)
+	rt := &retrier{next: http.DefaultTransport, hosts: map[string]string{}, counts: &counters{},
+		settings: config.Retry{Attempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, Budget: 200 * time.Millisecond},
+		log:      slog.New(slog.DiscardHandler), random: func() float64 { return 0.5 }, sleep: sleep, now: time.Now}
+	type result struct {
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/products/x", nil)
+		resp, err := rt.RoundTrip(req)
+		done <- result{resp, err}
+	}()
+	var got result
+	select {
+	case got = <-done:
+	case <-time.After(10 * time.Second): // 50 times the budget: only a call the budget does not end gets here
+		t.Fatal("a hanging try outlived the budget of 200ms by 10s")
+	}
+	if got.err == nil {
+		got.resp.Body.Close()
+		t.Fatalf("got %d, want a timeout", got.resp.StatusCode)
+	}
+	if !errors.Is(got.err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want a deadline exceeded (a 504 for ordering's client)", got.err)
+	}
+	if n := rt.counts.of("").Exhausted.Load(); n != 1 {
+		t.Errorf("exhausted: got %d, want 1", n)
+	}
+}
+
+// TestRetrier_bodyOutlivesTheCall checks that the answer's body can be read
+// after RoundTrip returns: the budget's context ends only when it is closed.
+func TestRetrier_bodyOutlivesTheCall(t *testing.T) {
+	srv := httptest.NewServer(&script{})
+	defer srv.Close()
+	rt, _ := newRetrier(http.DefaultTransport, settings)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/products/x", nil)
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if b, err := io.ReadAll(resp.Body); err != nil || string(b) != `{"try":1}` {
+		t.Errorf("body: got %q, %v; want the answer", b, err)
+	}
+}

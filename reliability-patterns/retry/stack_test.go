@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/microservice-patterns/lab/shared/acceptance"
 	"github.com/microservice-patterns/lab/shared/domain"
@@ -161,4 +162,34 @@ func TestRetry_onlyTransient(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.CheckInvariants()
+}
+
+// TestRetry_budgetEndsAHang checks, through the whole stack, that a warehouse
+// that hangs costs a client RETRY_BUDGET, not the HTTP client's timeout
+// (LAB_HTTP_TIMEOUT, 10 s by default): the add-item is a 504 once the budget is spent.
+func TestRetry_budgetEndsAHang(t *testing.T) {
+	env := map[string]string{"RETRY_ATTEMPTS": "3", "RETRY_BASE_DELAY": "1ms", "RETRY_MAX_DELAY": "2ms", "RETRY_BUDGET": "300ms"}
+	s, st := acceptance.Start(t, newVariant(func(k string) string { return env[k] }), acceptance.Options{})
+	wh := faults.ViaGateway(st.URL, "warehouse")
+	o := s.CreateOrder(acceptance.SeedCustomerID)
+	if _, err := wh.Set(context.Background(), faults.Settings{Down: faults.Hang}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = wh.Set(context.Background(), faults.Settings{}) })
+	// The client gives up after 5 s: far beyond the budget, well before LAB_HTTP_TIMEOUT.
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Post(st.URL+"/api/orders/"+o.OrderID+"/items", "application/json",
+		strings.NewReader(`{"productId":"`+warehouse.Seed[0].ProductID+`","quantity":1}`))
+	if err != nil {
+		t.Fatalf("add with the warehouse hanging and a budget of 300ms: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusGatewayTimeout {
+		t.Errorf("add with the warehouse hanging: got %d %s, want 504", resp.StatusCode, b)
+	}
+	if _, err := wh.Set(context.Background(), faults.Settings{}); err != nil {
+		t.Fatal(err)
+	}
+	s.CheckInvariants()
 }

@@ -101,7 +101,11 @@ type RateLimit struct {
 	Burst      int           // RATE_LIMIT_BURST: requests a client may send at once (the bucket's size)
 	Idle       time.Duration // RATE_LIMIT_IDLE: a client unseen this long is forgotten
 	MaxClients int           // RATE_LIMIT_MAX_CLIENTS: clients remembered at most; beyond, the least recent is forgotten
+	APIKeys    []string      // RATE_LIMIT_API_KEYS: the API keys that name a client (comma-separated); any other key is ignored
 }
+
+// MaxAPIKeyLen bounds the length of an API key.
+const MaxAPIKeyLen = 128
 
 // LoadRateLimit reads the rate limiter's settings.
 func LoadRateLimit(env Getenv) (RateLimit, error) {
@@ -112,6 +116,15 @@ func LoadRateLimit(env Getenv) (RateLimit, error) {
 		Idle:       r.duration("RATE_LIMIT_IDLE", 5*time.Minute),
 		MaxClients: r.positive("RATE_LIMIT_MAX_CLIENTS", 10000),
 	}
+	for _, k := range strings.Split(r.str("RATE_LIMIT_API_KEYS", ""), ",") {
+		switch k = strings.TrimSpace(k); {
+		case k == "":
+		case len(k) > MaxAPIKeyLen:
+			r.fail("RATE_LIMIT_API_KEYS", fmt.Errorf("want keys of at most %d characters, got one of %d", MaxAPIKeyLen, len(k)))
+		default:
+			l.APIKeys = append(l.APIKeys, k)
+		}
+	}
 	if l.Rate <= 0 {
 		r.fail("RATE_LIMIT_RPS", fmt.Errorf("want a rate above 0, got %g", l.Rate))
 	}
@@ -120,6 +133,20 @@ func LoadRateLimit(env Getenv) (RateLimit, error) {
 		r.fail("RATE_LIMIT_IDLE", fmt.Errorf("want at least RATE_LIMIT_BURST/RATE_LIMIT_RPS (%s), got %s", full, l.Idle))
 	}
 	return l, r.err
+}
+
+// Lookup returns the value of each of the keys that is set, to something other
+// than "", in the process environment (Env). The lab's commands use it to tell
+// the settings a user chose from their own defaults; config stays the one
+// package that reads the environment.
+func Lookup(keys ...string) map[string]string {
+	set := map[string]string{}
+	for _, k := range keys {
+		if v := Env(k); v != "" {
+			set[k] = v
+		}
+	}
+	return set
 }
 
 // Hosts maps the host (host:port) of each service's URL to the service's name:

@@ -52,6 +52,33 @@ func TestLoadReliability_refusesBadValues(t *testing.T) {
 	}
 }
 
+func TestLoadRateLimit_apiKeys(t *testing.T) {
+	l, err := LoadRateLimit(envOf(map[string]string{"RATE_LIMIT_API_KEYS": " alpha, ,beta ,"}))
+	if err != nil || len(l.APIKeys) != 2 || l.APIKeys[0] != "alpha" || l.APIKeys[1] != "beta" {
+		t.Errorf("got %q, %v; want [alpha beta]", l.APIKeys, err)
+	}
+	if l, err := LoadRateLimit(envOf(nil)); err != nil || len(l.APIKeys) != 0 {
+		t.Errorf("no keys configured: got %q, %v", l.APIKeys, err)
+	}
+	long := strings.Repeat("k", MaxAPIKeyLen+1)
+	if _, err := LoadRateLimit(envOf(map[string]string{"RATE_LIMIT_API_KEYS": "ok," + long})); err == nil || !strings.Contains(err.Error(), "RATE_LIMIT_API_KEYS") {
+		t.Errorf("a key too long: got %v, want an error naming RATE_LIMIT_API_KEYS", err)
+	}
+}
+
+func TestLookup(t *testing.T) {
+	saved := Env
+	t.Cleanup(func() { Env = saved })
+	Env = envOf(map[string]string{"RETRY_BUDGET": "1s", "RETRY_ATTEMPTS": ""})
+	got := Lookup("RETRY_BUDGET", "RETRY_ATTEMPTS", "BREAKER_FAILURES")
+	if len(got) != 1 || got["RETRY_BUDGET"] != "1s" {
+		t.Errorf("got %v, want only RETRY_BUDGET=1s", got)
+	}
+	if got := Lookup(); len(got) != 0 {
+		t.Errorf("no keys: got %v", got)
+	}
+}
+
 func TestURLs_Hosts(t *testing.T) {
 	u := URLs{Customers: "http://127.0.0.1:8081", Ordering: "http://ordering:8082/", Warehouse: "http://127.0.0.1:8083",
 		Shipping: "http://shipping.lab.svc", Billing: "not a url"}

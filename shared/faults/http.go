@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
@@ -21,15 +23,37 @@ func (in *Injector) Install(e *gin.Engine) {
 
 // put sets the faults from the request body: 400 on a value out of range.
 func (in *Injector) put(c *gin.Context) {
-	var body input
-	if !httpx.Bind(c, &body) {
+	if ct := c.ContentType(); ct != "" && ct != "application/json" {
+		httpx.WriteProblem(c, httpx.NewProblem(http.StatusUnsupportedMediaType, "the body must be application/json"))
 		return
 	}
-	if err := in.Set(body.Settings); err != nil {
-		httpx.WriteError(c, err)
+	var body input
+	err := httpx.DecodeJSON(http.MaxBytesReader(c.Writer, c.Request.Body, httpx.MaxBodyBytes), &body)
+	if err == nil {
+		err = in.Set(body.Settings)
+	}
+	if err != nil {
+		httpx.WriteError(c, plainFields(err))
 		return
 	}
 	c.JSON(http.StatusOK, in.Status())
+}
+
+// plainFields names the fields of a decoding error as the client wrote them:
+// the body embeds Settings, and a wrong type in it would otherwise be reported
+// on "Settings.errorRate" instead of "errorRate".
+func plainFields(err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) || len(de.Fields) == 0 {
+		return err
+	}
+	out := *de
+	out.Fields = make([]domain.FieldError, len(de.Fields))
+	for i, f := range de.Fields {
+		f.Field = strings.TrimPrefix(f.Field, "Settings.")
+		out.Fields[i] = f
+	}
+	return &out
 }
 
 // Middleware applies the faults in force to each request: a service that is

@@ -235,3 +235,40 @@ func put(t *testing.T, base, body string) *http.Response {
 	resp.Body.Close()
 	return resp
 }
+
+// TestAdmin_putNamesTheFieldAsSent checks that a problem names a field of the
+// body as the client wrote it ("errorRate"), not by the Go path of the
+// embedded settings ("Settings.errorRate").
+func TestAdmin_putNamesTheFieldAsSent(t *testing.T) {
+	srv := newServer(t, Settings{})
+	for body, field := range map[string]string{
+		`{"errorRate":"half"}`: "errorRate",
+		`{"latencyMs":1.5}`:    "latencyMs",
+		`{"down":1}`:           "down",
+		`{"errorRate":3}`:      "errorRate",
+		`{"requests":"many"}`:  "requests",
+	} {
+		req, _ := http.NewRequest(http.MethodPut, srv.URL+"/admin/faults", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p httpx.Problem
+		_ = json.NewDecoder(resp.Body).Decode(&p)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != field {
+			t.Errorf("%s: got %d with errors %+v, want 400 on the field %q", body, resp.StatusCode, p.Errors, field)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/admin/faults", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "text/plain")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("a text/plain body: got %d, want 415", resp.StatusCode)
+	}
+}
