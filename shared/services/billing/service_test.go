@@ -36,10 +36,10 @@ var reservedLines = []domain.InvoiceLine{{ProductID: productA, Quantity: 2, Unit
 
 // newWorld returns a world that knows the customer and the orders.
 func newWorld(orders ...domain.Order) *world {
-	w := &world{orders: map[string]domain.Order{},
-		customers: map[string]domain.Customer{customerID: {CustomerID: customerID, Name: customerName, Address: "London"}}}
+	w := &world{Orders: map[string]domain.Order{},
+		Customers: map[string]domain.Customer{customerID: {CustomerID: customerID, Name: customerName, Address: "London"}}}
 	for _, o := range orders {
-		w.orders[o.OrderID] = o
+		w.Orders[o.OrderID] = o
 	}
 	return w
 }
@@ -80,7 +80,7 @@ func TestService_Create(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		calls := w.calls()
+		calls := w.OrderCalls()
 		again, created, err := s.Create(ctx, domain.OrderRef{OrderID: o.OrderID})
 		if err != nil || created {
 			t.Fatalf("got created=%v %v, want not created", created, err)
@@ -88,7 +88,7 @@ func TestService_Create(t *testing.T) {
 		if again.InvoiceID != first.InvoiceID || repo.count() != 1 {
 			t.Errorf("got %s among %d invoices, want the one invoice %s", again.InvoiceID, repo.count(), first.InvoiceID)
 		}
-		if got := w.calls(); got != calls {
+		if got := w.OrderCalls(); got != calls {
 			t.Errorf("order calls: got %d, want %d", got, calls)
 		}
 	})
@@ -100,7 +100,7 @@ func TestService_Create(t *testing.T) {
 		w := newWorld()
 		_, _, err := newService(&memRepo{}, w).Create(ctx, domain.OrderRef{OrderID: ""})
 		assertInvalidField(t, err, "orderId")
-		if got := w.calls(); got != 0 {
+		if got := w.OrderCalls(); got != 0 {
 			t.Errorf("order calls: got %d, want 0", got)
 		}
 	})
@@ -112,11 +112,11 @@ func TestService_Create(t *testing.T) {
 	}{
 		{"keeps the code of an unreachable ordering service",
 			func(w *world, _ *memRepo) {
-				w.orderErr = domain.Errorf(domain.CodeUnavailable, "ordering is unavailable")
+				w.OrderErr = domain.Errorf(domain.CodeUnavailable, "ordering is unavailable")
 			}, domain.CodeUnavailable},
 		{"keeps the code of an unreachable customers service",
 			func(w *world, _ *memRepo) {
-				w.customerErr = domain.Errorf(domain.CodeTimeout, "customers did not answer")
+				w.CustomerErr = domain.Errorf(domain.CodeTimeout, "customers did not answer")
 			}, domain.CodeTimeout},
 		{"keeps the code of a repository error",
 			func(_ *world, r *memRepo) { r.err = domain.Errorf(domain.CodeUnavailable, "database is down") }, domain.CodeUnavailable},

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/services/servicetest"
+
 	"github.com/microservice-patterns/lab/shared/domain"
 )
 
@@ -103,38 +105,5 @@ func (r *memRepo) count() int {
 	return len(r.shipments)
 }
 
-// world fakes the ordering and customers services; a non-nil error field makes that call fail.
-type world struct {
-	mu                    sync.Mutex
-	orders                map[string]domain.Order
-	customers             map[string]domain.Customer
-	orderErr, customerErr error
-	orderCalls            int
-}
-
-func (w *world) Order(_ context.Context, id string) (domain.Order, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.orderCalls++
-	if w.orderErr != nil {
-		return domain.Order{}, w.orderErr
-	}
-	o, ok := w.orders[id]
-	if !ok {
-		return domain.Order{}, domain.Errorf(domain.CodeNotFound, "no order %s", id)
-	}
-	return o, nil
-}
-
-func (w *world) Customer(_ context.Context, id string) (domain.Customer, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.customerErr != nil {
-		return domain.Customer{}, w.customerErr
-	}
-	c, ok := w.customers[id]
-	if !ok {
-		return domain.Customer{}, domain.Errorf(domain.CodeNotFound, "no customer %s", id)
-	}
-	return c, nil
-}
+// world fakes the ordering and customers services.
+type world = servicetest.Neighbours

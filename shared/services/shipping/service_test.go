@@ -35,10 +35,10 @@ func order(status domain.OrderStatus) domain.Order {
 
 // newWorld returns a world that knows the customer and the orders.
 func newWorld(orders ...domain.Order) *world {
-	w := &world{orders: map[string]domain.Order{},
-		customers: map[string]domain.Customer{customerID: {CustomerID: customerID, Name: "Ada Lovelace", Address: address}}}
+	w := &world{Orders: map[string]domain.Order{},
+		Customers: map[string]domain.Customer{customerID: {CustomerID: customerID, Name: "Ada Lovelace", Address: address}}}
 	for _, o := range orders {
-		w.orders[o.OrderID] = o
+		w.Orders[o.OrderID] = o
 	}
 	return w
 }
@@ -88,23 +88,23 @@ func TestService_Create(t *testing.T) {
 		w := newWorld()
 		_, _, err := shipping.New(&memRepo{}, w, w, 0).Create(ctx, domain.OrderRef{OrderID: "42"})
 		assertInvalidField(t, err, "orderId")
-		if w.orderCalls != 0 {
-			t.Errorf("order calls: got %d, want 0", w.orderCalls)
+		if w.OrderCalls() != 0 {
+			t.Errorf("order calls: got %d, want 0", w.OrderCalls())
 		}
 	})
 	t.Run("keeps the code of an unreachable ordering service", func(t *testing.T) {
 		o := order(domain.OrderConfirmed)
 		w := newWorld(o)
-		w.orderErr = domain.Errorf(domain.CodeUnavailable, "ordering is unavailable")
+		w.OrderErr = domain.Errorf(domain.CodeUnavailable, "ordering is unavailable")
 		_, _, err := shipping.New(&memRepo{}, w, w, 0).Create(ctx, domain.OrderRef{OrderID: o.OrderID})
-		if !errors.Is(err, w.orderErr) {
-			t.Errorf("got %v, want it to wrap %v", err, w.orderErr)
+		if !errors.Is(err, w.OrderErr) {
+			t.Errorf("got %v, want it to wrap %v", err, w.OrderErr)
 		}
 	})
 	t.Run("keeps the code of an unreachable customers service", func(t *testing.T) {
 		o := order(domain.OrderConfirmed)
 		w := newWorld(o)
-		w.customerErr = domain.Errorf(domain.CodeTimeout, "customers did not answer in time")
+		w.CustomerErr = domain.Errorf(domain.CodeTimeout, "customers did not answer in time")
 		repo := &memRepo{}
 		_, _, err := shipping.New(repo, w, w, 0).Create(ctx, domain.OrderRef{OrderID: o.OrderID})
 		if got := domain.ErrorCode(err); got != domain.CodeTimeout {
