@@ -13,6 +13,11 @@ func TestVariant(t *testing.T) {
 	asynctest.Acceptance(t, variant)
 }
 
+// TestVariant_postgres runs the acceptance suite with every service on PostgreSQL.
+func TestVariant_postgres(t *testing.T) {
+	asynctest.AcceptancePostgres(t, variant)
+}
+
 // TestFaults puts the variant through the broker's failures and checks the
 // contract's invariants after each.
 func TestFaults(t *testing.T) {

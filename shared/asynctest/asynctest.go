@@ -15,6 +15,7 @@ import (
 
 	"github.com/microservice-patterns/lab/shared/acceptance"
 	"github.com/microservice-patterns/lab/shared/app"
+	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/messaging"
 	"github.com/microservice-patterns/lab/shared/testenv"
 )
@@ -79,6 +80,19 @@ func NewRun(tb testing.TB, v app.Variant, brokerURL string) *Run {
 func Acceptance(t *testing.T, v app.Variant) {
 	r := NewRun(t, v, Broker(t))
 	acceptance.RunInProcess(t, v, acceptance.Options{Stack: r.Options})
+}
+
+// AcceptancePostgres runs the acceptance suite against v with every service on
+// PostgreSQL, each in a schema of its own: the outbox, the inbox and the local
+// copies live beside the service's tables.
+func AcceptancePostgres(t *testing.T, v app.Variant) {
+	r := NewRun(t, v, Broker(t))
+	opts := r.Options
+	opts.DatabaseURLs = map[string]string{}
+	for _, svc := range config.Services {
+		opts.DatabaseURLs[svc] = testenv.PostgresSchema(t)
+	}
+	acceptance.RunInProcess(t, v, acceptance.Options{Stack: opts})
 }
 
 // Benchmark measures the whole order flow of v (acceptance.BenchmarkFlow) on a
