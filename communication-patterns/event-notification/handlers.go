@@ -43,6 +43,12 @@ func reserveAddedItem(p *app.Parts) messaging.Prepare {
 		if it == nil {
 			return nil, fmt.Errorf("order %s has no item %s", o.OrderID, id.ItemID)
 		}
+		if o.Status != domain.OrderOpen || it.Status != domain.ItemPending {
+			// The owner's current state says the item moved on (removed, or its order
+			// cancelled) before this event arrived — a late or replayed delivery:
+			// reserving now would hold stock that nothing releases.
+			return func(context.Context, messaging.Event) error { return nil }, nil
+		}
 		req := domain.ReservationRequest{OrderID: o.OrderID, ItemID: it.ItemID, ProductID: it.ProductID, Quantity: it.Quantity}
 		return func(ctx context.Context, _ messaging.Event) error {
 			_, _, err := p.Warehouse.Reserve(ctx, req)

@@ -55,6 +55,25 @@ func (r *orderingRepo) UpdateOrder(ctx context.Context, id string, fn func(*doma
 	return after, err
 }
 
+// Announce publishes the event of the order's current status again, with a new
+// id, so that the services it did not reach (a dead-lettered delivery) react.
+func (r *orderingRepo) Announce(ctx context.Context, id string) (domain.Order, error) {
+	var o domain.Order
+	err := r.em.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if o, err = r.Repository.Order(ctx, id); err != nil {
+			return err
+		}
+		if typ, ok := statusEvents[o.Status]; ok {
+			return r.emit(ctx, OrderChange{Type: typ}, o)
+		}
+		return nil
+	})
+	return o, err
+}
+
+var _ ordering.Announcer = (*orderingRepo)(nil)
+
 func (r *orderingRepo) emit(ctx context.Context, c OrderChange, o domain.Order) error {
 	ids := map[string]string{"orderId": o.OrderID}
 	if c.ItemID != "" {

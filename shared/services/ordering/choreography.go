@@ -50,16 +50,29 @@ func (c *Choreography) RemoveItem(ctx context.Context, orderID, itemID string) (
 	})
 }
 
+// Announcer announces an order's current step again: the event of its status,
+// with a new id. A repository decorated with events implements it.
+type Announcer interface {
+	Announce(ctx context.Context, orderID string) (domain.Order, error)
+}
+
 // Confirm confirms an OPEN order whose live items are all RESERVED
 // (order.confirmed); the warehouse, shipping and billing take it from there.
-// On a CONFIRMED or SHIPPED order it answers the order and changes nothing: its
-// events are in the outbox, which delivers them at least once, so no step is
-// left to resume.
+// On a CONFIRMED or SHIPPED order it resumes: it announces the order's step
+// again (order.confirmed or order.shipped, with a new id), so a reaction whose
+// event was dead-lettered — its service could not read what it needed for too
+// long — runs now. Every reaction is idempotent, so the others change nothing.
 func (c *Choreography) Confirm(ctx context.Context, orderID string) (domain.Order, error) {
-	return c.repo.UpdateOrder(ctx, orderID, func(o *domain.Order) error {
-		_, err := o.Confirm(domain.Now())
+	resume := false
+	o, err := c.repo.UpdateOrder(ctx, orderID, func(o *domain.Order) error {
+		changed, err := o.Confirm(domain.Now())
+		resume = err == nil && !changed
 		return err
 	})
+	if a, ok := c.repo.(Announcer); ok && resume {
+		return a.Announce(ctx, orderID)
+	}
+	return o, err
 }
 
 // Cancel cancels an OPEN order and its items (order.canceled); the warehouse
