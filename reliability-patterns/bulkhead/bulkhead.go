@@ -64,8 +64,8 @@ type bulkheads struct {
 }
 
 // partition returns hc with a compartment for the calls to each service sized in s.
-func (bs *bulkheads) partition(hc *http.Client, urls config.URLs, s config.Bulkhead) *http.Client {
-	p := partition{next: hc.Transport, byHost: map[string]*compartment{}}
+func (bs *bulkheads) partition(next http.RoundTripper, urls config.URLs, s config.Bulkhead) http.RoundTripper {
+	p := partition{next: next, byHost: map[string]*compartment{}}
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
 	for host, name := range urls.Hosts() {
@@ -76,7 +76,7 @@ func (bs *bulkheads) partition(hc *http.Client, urls config.URLs, s config.Bulkh
 		}
 	}
 	sort.Slice(bs.all, func(i, j int) bool { return bs.all[i].name < bs.all[j].name })
-	return &http.Client{Transport: p, Timeout: hc.Timeout}
+	return p
 }
 
 // BulkheadState is one entry of GET /admin/bulkheads.

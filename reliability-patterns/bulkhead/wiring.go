@@ -1,11 +1,12 @@
 package main
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
-	"github.com/microservice-patterns/lab/shared/services/ordering"
 )
 
 // variant wires every service with the synchronous defaults, except that
@@ -20,15 +21,14 @@ func newVariant(env config.Getenv) app.Variant {
 	bs := &bulkheads{}
 	return app.Variant{
 		Name: "bulkhead",
-		OrderingPorts: func(d app.Deps) (ordering.Ports, error) {
+		OrderingPorts: app.SyncOrderingPortsVia(func(d app.Deps, next http.RoundTripper) (http.RoundTripper, error) {
 			s, err := config.LoadBulkhead(env)
 			if err != nil {
-				return ordering.Ports{}, err
+				return nil, err
 			}
 			d.Log.Info("bulkheads", "limits", s)
-			d.HTTP = bs.partition(d.HTTP, d.Config.URLs, s)
-			return app.SyncOrderingPorts(d)
-		},
+			return bs.partition(next, d.Config.URLs, s), nil
+		}),
 		Extend: func(service string, e *gin.Engine, _ app.Deps) error {
 			if service == "ordering" {
 				e.GET("/admin/bulkheads", bs.list)

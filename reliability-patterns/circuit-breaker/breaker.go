@@ -137,8 +137,8 @@ type breakers struct {
 }
 
 // guard returns hc with a breaker on the calls to each guarded service.
-func (bs *breakers) guard(hc *http.Client, urls config.URLs, s config.Breaker, log *slog.Logger) *http.Client {
-	g := guard{next: hc.Transport, byHost: map[string]*breaker{}}
+func (bs *breakers) guard(next http.RoundTripper, urls config.URLs, s config.Breaker, log *slog.Logger) http.RoundTripper {
+	g := guard{next: next, byHost: map[string]*breaker{}}
 	hosts := urls.Hosts()
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
@@ -151,7 +151,7 @@ func (bs *breakers) guard(hc *http.Client, urls config.URLs, s config.Breaker, l
 			}
 		}
 	}
-	return &http.Client{Transport: g, Timeout: hc.Timeout}
+	return g
 }
 
 // BreakerState is one entry of GET /admin/breakers.

@@ -1,11 +1,12 @@
 package main
 
 import (
+	"net/http"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
-	"github.com/microservice-patterns/lab/shared/services/ordering"
 )
 
 // variant wires every service with the synchronous defaults, except that
@@ -20,15 +21,14 @@ func newVariant(env config.Getenv) app.Variant {
 	bs := &breakers{}
 	return app.Variant{
 		Name: "circuit-breaker",
-		OrderingPorts: func(d app.Deps) (ordering.Ports, error) {
+		OrderingPorts: app.SyncOrderingPortsVia(func(d app.Deps, next http.RoundTripper) (http.RoundTripper, error) {
 			s, err := config.LoadBreaker(env)
 			if err != nil {
-				return ordering.Ports{}, err
+				return nil, err
 			}
 			d.Log.Info("circuit breakers", "services", guarded, "failures", s.Failures, "cooldown", s.Cooldown, "trials", s.Trials)
-			d.HTTP = bs.guard(d.HTTP, d.Config.URLs, s, d.Log)
-			return app.SyncOrderingPorts(d)
-		},
+			return bs.guard(next, d.Config.URLs, s, d.Log), nil
+		}),
 		Extend: func(service string, e *gin.Engine, _ app.Deps) error {
 			if service == "ordering" {
 				e.GET("/admin/breakers", bs.list)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
-	"github.com/microservice-patterns/lab/shared/services/ordering"
 )
 
 // variant wires every service with the synchronous defaults, except that
@@ -24,17 +23,15 @@ func newVariant(env config.Getenv) app.Variant {
 	counts := &counters{}
 	return app.Variant{
 		Name: "retry",
-		OrderingPorts: func(d app.Deps) (ordering.Ports, error) {
+		OrderingPorts: app.SyncOrderingPortsVia(func(d app.Deps, next http.RoundTripper) (http.RoundTripper, error) {
 			s, err := config.LoadRetry(env)
 			if err != nil {
-				return ordering.Ports{}, err
+				return nil, err
 			}
 			d.Log.Info("retries", "attempts", s.Attempts, "base_delay", s.BaseDelay, "max_delay", s.MaxDelay, "budget", s.Budget)
-			rt := &retrier{next: d.HTTP.Transport, settings: s, hosts: d.Config.URLs.Hosts(), counts: counts,
-				log: d.Log, random: rand.Float64, sleep: sleep, now: time.Now}
-			d.HTTP = &http.Client{Transport: rt, Timeout: d.HTTP.Timeout}
-			return app.SyncOrderingPorts(d)
-		},
+			return &retrier{next: next, settings: s, hosts: d.Config.URLs.Hosts(), counts: counts,
+				log: d.Log, random: rand.Float64, sleep: sleep, now: time.Now}, nil
+		}),
 		Extend: func(service string, e *gin.Engine, _ app.Deps) error {
 			if service == "ordering" {
 				e.GET("/admin/retries", counts.list)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
-	"github.com/microservice-patterns/lab/shared/services/ordering"
 )
 
 // variant wires every service with the synchronous defaults, except that every
@@ -19,15 +18,14 @@ var variant = newVariant(config.Env)
 func newVariant(env config.Getenv) app.Variant {
 	return app.Variant{
 		Name: "timeout",
-		OrderingPorts: func(d app.Deps) (ordering.Ports, error) {
+		OrderingPorts: app.SyncOrderingPortsVia(func(d app.Deps, next http.RoundTripper) (http.RoundTripper, error) {
 			s, err := config.LoadTimeouts(env)
 			if err != nil {
-				return ordering.Ports{}, err
+				return nil, err
 			}
 			d.Log.Info("timeouts", "call", s.Call, "request_budget", s.Request)
-			d.HTTP = &http.Client{Transport: deadlines{next: d.HTTP.Transport, call: s.Call}, Timeout: d.HTTP.Timeout}
-			return app.SyncOrderingPorts(d)
-		},
+			return deadlines{next: next, call: s.Call}, nil
+		}),
 		Extend: func(service string, e *gin.Engine, _ app.Deps) error {
 			if service != "ordering" {
 				return nil

@@ -68,6 +68,20 @@ func SyncOrderingPorts(d Deps) (ordering.Ports, error) {
 		Shipping: clients.NewShipping(u.Shipping, d.HTTP), Billing: clients.NewBilling(u.Billing, d.HTTP)}, nil
 }
 
+// SyncOrderingPortsVia hands ordering the HTTP clients of SyncOrderingPorts with
+// their transport wrapped by wrap: the seam where a reliability pattern sits
+// between ordering and every service it calls.
+func SyncOrderingPortsVia(wrap func(d Deps, next http.RoundTripper) (http.RoundTripper, error)) func(Deps) (ordering.Ports, error) {
+	return func(d Deps) (ordering.Ports, error) {
+		t, err := wrap(d, d.HTTP.Transport)
+		if err != nil {
+			return ordering.Ports{}, err
+		}
+		d.HTTP = &http.Client{Transport: t, Timeout: d.HTTP.Timeout}
+		return SyncOrderingPorts(d)
+	}
+}
+
 // Service is one built service: its HTTP handler and what must be closed after it.
 type Service struct {
 	Handler http.Handler

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { ProblemView } from './common';
+import { ListState, ProblemView } from './common';
 import { OrderTimeline } from './Timeline';
 
 describe('ProblemView', () => {
@@ -56,5 +56,35 @@ describe('OrderTimeline', () => {
     expect(steps).toHaveLength(2);
     expect(steps[1].classList.contains('step-canceled')).toBe(true);
     expect(steps[1].textContent).toContain('CANCELED');
+  });
+});
+
+describe('ListState', () => {
+  const base = { loading: false, error: undefined, reload: () => undefined };
+
+  it('says it is loading until the first data arrives', () => {
+    render(<ListState state={{ ...base, loading: true, data: undefined }} what="invoices" empty="No invoices." />);
+    expect(screen.getByRole('status').textContent).toContain('Loading invoices');
+  });
+
+  it('shows the problem with a retry that reloads', () => {
+    const reload = vi.fn();
+    render(
+      <ListState
+        state={{ ...base, reload, data: undefined, error: { title: 'Bad Gateway', status: 502 } }}
+        what="invoices"
+        empty="No invoices."
+      />,
+    );
+    expect(screen.getByRole('alert').textContent).toContain('Could not load invoices');
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(reload).toHaveBeenCalledOnce();
+  });
+
+  it('says the list is empty, counting what is shown after filters', () => {
+    const { rerender } = render(<ListState state={{ ...base, data: [1, 2] }} what="orders" empty="No orders." />);
+    expect(screen.queryByText('No orders.')).toBeNull();
+    rerender(<ListState state={{ ...base, data: [1, 2] }} what="orders" empty="No orders." count={0} />);
+    expect(screen.getByText('No orders.')).toBeTruthy();
   });
 });

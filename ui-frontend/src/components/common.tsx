@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { NETWORK_ERROR } from '../api';
 import { formatMoney } from '../format';
+import type { AsyncState } from '../hooks';
 import type { Problem } from '../types';
 
 /** Shows a problem document in plain words: title, detail, field errors. */
@@ -59,6 +60,34 @@ export function ProblemView({
         </div>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * The state of a loaded list around the list itself: a loading line, its problem
+ * with a retry, or the empty message. count, when given, is what is shown of the
+ * list (after filters); by default the whole list.
+ */
+export function ListState<T>({
+  state,
+  what,
+  empty,
+  count,
+}: {
+  state: AsyncState<T[]>;
+  what: string;
+  empty: string;
+  count?: number;
+}) {
+  const shown = count ?? state.data?.length ?? 0;
+  return (
+    <>
+      {state.loading && !state.data ? <Loading what={what} /> : null}
+      {state.error ? (
+        <ProblemView problem={state.error} context={`Could not load ${what}`} onRetry={state.reload} />
+      ) : null}
+      {state.data && shown === 0 ? <p>{empty}</p> : null}
+    </>
   );
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api';
-import { Id, Loading, Money, ProblemView, Section, StatusBadge } from '../components/common';
+import { ListState, Id, Money, Section, StatusBadge } from '../components/common';
 import { formatTime, newestFirst } from '../format';
 import { useAsync } from '../hooks';
 
@@ -63,11 +63,7 @@ export function Documents({
           </button>
         }
       >
-        {invoices.loading && !invoices.data ? <Loading what="invoices" /> : null}
-        {invoices.error ? (
-          <ProblemView problem={invoices.error} context="Could not load invoices" onRetry={invoices.reload} />
-        ) : null}
-        {invoices.data && invoices.data.length === 0 ? <p>No invoices.</p> : null}
+        <ListState state={invoices} what="invoices" empty="No invoices." />
         {invoices.data && invoices.data.length > 0 ? (
           <table className="stack" aria-labelledby="invoices-title">
             <thead>
@@ -127,11 +123,7 @@ export function Documents({
           </button>
         }
       >
-        {shipments.loading && !shipments.data ? <Loading what="shipments" /> : null}
-        {shipments.error ? (
-          <ProblemView problem={shipments.error} context="Could not load shipments" onRetry={shipments.reload} />
-        ) : null}
-        {shipments.data && shipments.data.length === 0 ? <p>No shipments.</p> : null}
+        <ListState state={shipments} what="shipments" empty="No shipments." />
         {shipments.data && shipments.data.length > 0 ? (
           <table className="stack" aria-labelledby="shipments-title">
             <thead>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api } from '../api';
-import { Loading, Money, ProblemView, Section, StatusBadge } from '../components/common';
+import { ListState, Money, Section, StatusBadge } from '../components/common';
 import { formatTime, newestFirst } from '../format';
 import { useAsync } from '../hooks';
 
@@ -49,9 +49,7 @@ export function OrdersList({ refreshMs = 5000 }: { refreshMs?: number }) {
             </select>
           </div>
         </div>
-        {orders.loading && !orders.data ? <Loading what="orders" /> : null}
-        {orders.error ? <ProblemView problem={orders.error} context="Could not load orders" onRetry={orders.reload} /> : null}
-        {orders.data && list.length === 0 ? <p>No orders yet. Start one in the shop.</p> : null}
+        <ListState state={orders} what="orders" empty="No orders yet. Start one in the shop." count={list.length} />
         {list.length > 0 ? (
           <table className="stack">
             <thead>

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api, toProblem } from '../api';
-import { Id, Loading, Money, ProblemView, Section, StatusBadge } from '../components/common';
+import { ListState, Id, Loading, Money, ProblemView, Section, StatusBadge } from '../components/common';
 import { useAsync, useOrder } from '../hooks';
 import type { Problem, Product } from '../types';
 
@@ -184,14 +184,10 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
           </button>
         }
       >
-        {products.loading && !products.data ? <Loading what="products" /> : null}
-        {products.error ? (
-          <ProblemView problem={products.error} context="Could not load products" onRetry={products.reload} />
-        ) : null}
+        <ListState state={products} what="products" empty="No products." />
         {!selectedCustomer && products.data ? (
           <p className="hint">Choose a customer to add products to an order.</p>
         ) : null}
-        {products.data && products.data.length === 0 ? <p>No products.</p> : null}
         <ul className="product-grid" aria-label="Products">
           {(products.data ?? []).map((p) => {
             const qid = `qty-${p.productId}`;
