@@ -13,10 +13,10 @@ UI_INDEX := $(UI_DIR)/dist/index.html
 UI_DEPS  := $(UI_DIR)/node_modules/.package-lock.json
 UI_SRC   := $(shell find $(UI_DIR)/src $(UI_DIR)/public $(UI_DIR)/index.html $(UI_DIR)/vite.config.ts \
               $(UI_DIR)/tsconfig.json -type f 2>/dev/null)
-VARIANTS := $(patsubst %/main.go,./%,$(wildcard *-patterns/*/main.go))
+VARIANTS := $(patsubst %/variant_test.go,./%,$(wildcard *-patterns/*/variant_test.go))
 
 .DEFAULT_GOAL := run
-.PHONY: help run list ui ui-fresh test test-ui smoke bench compare clean
+.PHONY: help run list ui ui-fresh test test-ui smoke bench compare clean $(LAB)
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -24,14 +24,11 @@ help: ## list the targets
 
 run: run-rest ## run the baseline variant (rest): open http://localhost:8080, Ctrl-C stops it
 
-run-%: $(LAB) ui-fresh ## run a variant: make run-event-notification (`make list` names them)
+run-%: $(LAB) ui-fresh ## run a variant: make run-event-notification, make run-event-notification+retry
 	@$(LAB) run $*
 
-list: $(LAB) ## list the variants and which are ready
+list: $(LAB) ## list the bases, the patterns and the combinations tested
 	@$(LAB) list
-
-build-%: $(LAB) ## build bin/<variant> and bin/ui-gateway
-	@$(LAB) build $*
 
 smoke: smoke-rest ## start rest on fresh data, run the acceptance suite against it, stop it
 
@@ -41,12 +38,13 @@ smoke-%: $(LAB) ## the same for another variant: make smoke-retry
 compare: $(LAB) ## measure rest and the two asynchronous variants under the same load: writes docs/comparison.md
 	@$(LAB) compare
 
-demo-%: $(LAB) ## run rest and a reliability variant under the same load and faults: make demo-retry
+demo-%: $(LAB) ## run a base alone and with a reliability pattern under the same load and faults: make demo-retry
 	@$(LAB) demo $*
 
-# The runner is built once, and again only when its code changes.
-$(LAB): $(wildcard cmd/lab/*.go shared/config/*.go) go.mod go.sum
-	$(GO) build -o $@ ./cmd/lab
+# bin/lab is the runner and every service of every variant (lab serve). go build
+# is asked every time and does nothing when no source changed.
+$(LAB):
+	@$(GO) build -o $@ ./cmd/lab
 
 ui: ## build the web UI into ui-frontend/dist (needs Node.js)
 ifdef HAVE_NODE

@@ -7,51 +7,72 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/microservice-patterns/lab/shared/app"
 )
 
-func TestVariant_Status(t *testing.T) {
-	root := t.TempDir()
-	mustWrite(t, filepath.Join(root, "communication-patterns", "rest", "main.go"), "package main\n")
-	mustWrite(t, filepath.Join(root, "reliability-patterns", "retry", "README.md"), "# retry\n")
-	tests := []struct{ name, want string }{
-		{"rest", "ready"},
-		{"retry", "planned"},
-		{"tracing", "planned"},
-	}
-	for _, tt := range tests {
-		v, err := lookup(tt.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := v.Status(root); got != tt.want {
-			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
+// TestLookup: the names of CONTRACT's catalogue, composed ones included, and a
+// one-line reason for those that cannot make sense.
+func TestLookup(t *testing.T) {
+	for name, want := range map[string]string{
+		"rest":                                       "rest",
+		"circuit-breaker":                            "rest+circuit-breaker",
+		"rest+retry+circuit-breaker":                 "rest+retry+circuit-breaker",
+		"event-notification+bulkhead":                "event-notification+bulkhead",
+		"event-carried-state-transfer":               "event-carried-state-transfer",
+		"event-carried-state-transfer+rate-limiting": "event-carried-state-transfer+rate-limiting",
+	} {
+		v, err := lookup(name)
+		if err != nil || v.Name != want {
+			t.Errorf("lookup(%q): got %q, %v; want %q", name, v.Name, err, want)
 		}
 	}
-	if _, err := ready(root, "retry"); err == nil || !strings.Contains(err.Error(), "planned") {
-		t.Errorf("ready(retry): got %v, want planned", err)
-	}
-	if _, err := lookup("grpc"); err == nil || !strings.Contains(err.Error(), "lab list") {
-		t.Errorf("lookup(grpc): got %v, want unknown", err)
+	for name, reason := range map[string]string{
+		"grpc":                    "make list",
+		"rest+nothing":            "unknown pattern",
+		"rest+event-notification": "both communication bases",
+		"rest+retry+retry":        "named twice",
+		"event-carried-state-transfer+circuit-breaker": "no HTTP calls",
+	} {
+		_, err := lookup(name)
+		if err == nil || !strings.Contains(err.Error(), reason) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("lookup(%q): got %v, want one line saying %q", name, err, reason)
+		}
 	}
 }
 
+// TestCatalogue: every pattern is tested on rest, every reliability pattern on
+// an asynchronous base too, and list shows the bases, the patterns and those
+// combinations.
 func TestCatalogue(t *testing.T) {
-	seen := map[string]bool{}
-	for _, v := range catalogue {
-		if seen[v.Name] || filepath.Base(v.Folder) != v.Name || v.Description == "" {
-			t.Errorf("%+v: want a unique name that is its folder's, and a description", v)
+	tested := map[string]bool{}
+	for _, name := range app.Tested() {
+		if _, err := lookup(name); err != nil {
+			t.Errorf("tested combination %s: %v", name, err)
 		}
-		seen[v.Name] = true
+		tested[name] = true
 	}
-	if len(catalogue) != 14 {
-		t.Errorf("got %d variants, want 14", len(catalogue))
+	for _, p := range app.Patterns() {
+		if p.Description == "" || p.Category == "" {
+			t.Errorf("%s: want a category and a description", p.Name)
+		}
+		if !tested["rest+"+p.Name] {
+			t.Errorf("%s is not tested on rest", p.Name)
+		}
+		async := false
+		for _, b := range app.Bases() {
+			async = async || (b.Broker() && tested[b.Name+"+"+p.Name])
+		}
+		if p.Category == "reliability" && !async {
+			t.Errorf("%s is tested on no asynchronous base", p.Name)
+		}
 	}
 	var out bytes.Buffer
-	list(&out, t.TempDir())
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != len(catalogue) || !strings.HasPrefix(lines[1], "event-notification") ||
-		!strings.Contains(lines[1], "planned") || !strings.Contains(lines[1], "RabbitMQ") {
-		t.Errorf("list:\n%s", out.String())
+	list(&out)
+	for _, want := range []string{"event-notification", "needs RabbitMQ", "circuit-breaker", "reliability", "rest+circuit-breaker"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("list lacks %q:\n%s", want, out.String())
+		}
 	}
 }
 

@@ -7,20 +7,27 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
 )
 
 const usage = `usage: lab <command> [arguments]
 
-  lab list                         the variants, and which are ready to run
-  lab build <variant>              build bin/<variant> and bin/ui-gateway
-  lab run <variant> [-no-build]    build, start the services and the gateway, wait until
-                                   they are ready; Ctrl-C stops them all
-  lab smoke <variant> [-ui]        build, start on fresh data, run the acceptance suite (and
+A variant is <base>[+<pattern>…], e.g. event-notification+retry; a pattern
+alone (circuit-breaker) is rest plus that pattern.
+
+  lab list                         the bases, the patterns, and the tested combinations
+  lab run <variant>                start the services and the gateway, wait until they
+                                   are ready; Ctrl-C stops them all
+  lab smoke <variant> [-ui]        start on fresh data, run the acceptance suite (and
                                    with -ui the browser tests), stop
-  lab demo <variant> [-logs]       run rest and a reliability variant under the same load and
-                                   faults, and print their numbers side by side
+  lab demo <variant> [-logs]       run the base alone and the variant under the same load
+                                   and faults, and print their numbers side by side
+  lab serve <variant> <service>    run one process of a variant (customers, ordering,
+                                   warehouse, shipping, billing or gateway): what lab run
+                                   starts, and what a container runs
   lab compare [-orders 200]        run rest, event-notification and event-carried-state-transfer
                                    under the same workload and a warehouse outage, and write
                                    the measured table to docs/comparison.md
@@ -37,6 +44,9 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 		fmt.Fprint(os.Stderr, usage)
 		return exitCode(2)
 	}
+	if args[0] == "serve" { // a process of a variant needs no repository around it
+		return serveCommand(args[1:])
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return err
@@ -50,9 +60,9 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 		fmt.Fprint(stdout, usage)
 		return nil
 	case "list":
-		list(stdout, root)
+		list(stdout)
 		return nil
-	case "build", "run", "smoke":
+	case "run", "smoke":
 		return variantCommand(ctx, hurry, root, args, stdout)
 	case "demo":
 		return demoCommand(ctx, hurry, root, args, stdout)
@@ -63,20 +73,34 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-// variantCommand runs build, run or smoke on the variant its arguments name.
+// serveCommand runs `lab serve <variant> <service>`.
+func serveCommand(args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("usage: lab serve <variant> <service>: services %s, gateway", strings.Join(config.Services, ", "))
+	}
+	v, err := lookup(args[0])
+	if err != nil {
+		return err
+	}
+	if err := app.Serve(v, args[1]); err != nil {
+		return fmt.Errorf("%s %s: %w", v.Name, args[1], err)
+	}
+	return nil
+}
+
+// variantCommand runs run or smoke on the variant its arguments name.
 func variantCommand(ctx context.Context, hurry <-chan os.Signal, root string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("lab "+args[0], flag.ContinueOnError)
-	noBuild := fs.Bool("no-build", false, "run the binaries already in bin/")
 	withUI := fs.Bool("ui", false, "smoke: also run the UI's browser tests (npm run e2e in ui-frontend)")
 	// Flags may come before or after the variant's name.
 	if err := fs.Parse(args[1:]); err != nil || fs.NArg() == 0 {
-		return errors.Join(err, fmt.Errorf("usage: lab %s <variant> [-no-build]", args[0]))
+		return errors.Join(err, fmt.Errorf("usage: lab %s <variant>", args[0]))
 	}
 	name := fs.Arg(0)
 	if err := fs.Parse(fs.Args()[1:]); err != nil || fs.NArg() > 0 {
-		return errors.Join(err, fmt.Errorf("usage: lab %s <variant> [-no-build]", args[0]))
+		return errors.Join(err, fmt.Errorf("usage: lab %s <variant>", args[0]))
 	}
-	v, err := ready(root, name)
+	v, err := lookup(name)
 	if err != nil {
 		return err
 	}
@@ -86,18 +110,10 @@ func variantCommand(ctx context.Context, hurry <-chan os.Signal, root string, ar
 	}
 	colour := !cfg.NoColor && isTerminal(os.Stdout) && stdout == os.Stdout
 	l := &lab{root: root, variant: v, cfg: cfg, console: newConsole(stdout, colour, names()), hurry: hurry}
-	l.command = l.binCommand
-	if !*noBuild || args[0] == "build" {
-		if err := build(ctx, root, v, l.console); err != nil {
-			return err
-		}
-	}
-	switch args[0] {
-	case "run":
-		return l.run(ctx)
-	case "smoke":
+	l.command = l.selfCommand
+	if args[0] == "smoke" {
 		l.browser = *withUI
 		return l.smoke(ctx)
 	}
-	return nil
+	return l.run(ctx)
 }

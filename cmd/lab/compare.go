@@ -49,9 +49,8 @@ func compareCommand(ctx context.Context, hurry <-chan os.Signal, root string, ar
 	workers := fs.Int("workers", 2, "orders in flight at once")
 	outage := fs.Duration("outage", 10*time.Second, "how long the warehouse is down")
 	out := fs.String("out", "docs/comparison.md", "where the table goes, relative to the repository root")
-	noBuild := fs.Bool("no-build", false, "run the binaries already in bin/")
 	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || *orders < 1 || *workers < 1 || *orders > 5000 {
-		return errors.Join(err, errors.New("usage: lab compare [-orders 200] [-workers 2] [-outage 10s] [-out docs/comparison.md] [-no-build]"))
+		return errors.Join(err, errors.New("usage: lab compare [-orders 200] [-workers 2] [-outage 10s] [-out docs/comparison.md]"))
 	}
 	cfg, err := config.LoadRunner(config.Env)
 	if err != nil {
@@ -60,18 +59,12 @@ func compareCommand(ctx context.Context, hurry <-chan os.Signal, root string, ar
 	con := newConsole(io.Discard, false, names())
 	var all []figures
 	for _, name := range compared {
-		v, err := ready(root, name)
+		v, err := lookup(name)
 		if err != nil {
 			return err
 		}
-		if !*noBuild {
-			fmt.Fprintf(stdout, "building %s …\n", name)
-			if err := build(ctx, root, v, con); err != nil {
-				return err
-			}
-		}
 		l := &lab{root: root, variant: v, cfg: cfg, console: con, hurry: hurry}
-		l.command = l.binCommand
+		l.command = l.selfCommand
 		f, err := l.compare(ctx, workload{orders: *orders, workers: *workers}, *outage, stdout)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -136,7 +129,7 @@ func (l *lab) measure(ctx context.Context, c *shopper, m *meter, w workload, fig
 	if warm := c.drive(ctx, workload{orders: 4, workers: 2}); len(warm.failures) > 0 {
 		return fmt.Errorf("warm-up: %s", warm.failures[0])
 	}
-	if l.variant.Broker {
+	if l.variant.Broker() {
 		names, err := messaging.NewNames(l.variant.Name, l.cfg.RunID)
 		if err != nil {
 			return err
@@ -191,7 +184,7 @@ func (l *lab) outage(ctx context.Context, f *fleet, c *shopper, d time.Duration,
 
 // teardown deletes the run's exchange and queues from the broker.
 func (l *lab) teardown() {
-	if !l.variant.Broker {
+	if !l.variant.Broker() {
 		return
 	}
 	if n, err := messaging.NewNames(l.variant.Name, l.cfg.RunID); err == nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/faults"
 )
@@ -25,16 +26,20 @@ type demoRun struct {
 	problems []string // invariants that do not hold
 }
 
-// demoCommand runs `lab demo <variant> [-no-build] [-logs]`: the baseline (rest)
-// and a reliability variant, one after the other, each as processes on fresh data
+// demoCommand runs `lab demo <variant> [-logs]`: the baseline (the variant's base
+// alone) and the variant, one after the other, each as processes on fresh data
 // and free loopback ports, under the same bounded load and the same faults; then
 // a table side by side, with the contract's invariants checked after each run.
 func demoCommand(ctx context.Context, hurry <-chan os.Signal, root string, args []string, stdout io.Writer) error {
-	name, noBuild, logs, err := demoArgs(args[1:])
+	name, logs, err := demoArgs(args[1:])
 	if err != nil {
 		return err
 	}
-	sc, err := scenarioOf(name)
+	v, err := lookup(name)
+	if err != nil {
+		return err
+	}
+	sc, err := scenarioOf(root, v)
 	if err != nil {
 		return err
 	}
@@ -47,15 +52,16 @@ func demoCommand(ctx context.Context, hurry <-chan os.Signal, root string, args 
 		out = stdout
 	}
 	con := newConsole(out, false, names())
-	variants, err := demoVariants(ctx, root, sc.variant, !noBuild, con, stdout)
+	baseline, err := app.Compose(v.Base)
 	if err != nil {
 		return err
 	}
+	variants := []app.Variant{baseline, v}
 	fmt.Fprint(stdout, "\n"+sc.describe())
 	runs := make([]demoRun, len(variants))
 	for i, v := range variants {
 		l := &lab{root: root, variant: v, cfg: cfg, console: con, hurry: hurry}
-		l.command = l.binCommand
+		l.command = l.selfCommand
 		l.procEnv = func(string) []string { return demoEnv(sc.env) }
 		if runs[i], err = l.demo(ctx, sc, stdout); err != nil {
 			return err
@@ -64,37 +70,19 @@ func demoCommand(ctx context.Context, hurry <-chan os.Signal, root string, args 
 	return report(stdout, sc, runs)
 }
 
-// demoVariants returns the baseline and the variant, built unless told otherwise.
-func demoVariants(ctx context.Context, root, variant string, rebuild bool, con *console, stdout io.Writer) ([]Variant, error) {
-	var variants []Variant
-	for _, name := range []string{"rest", variant} {
-		v, err := ready(root, name)
-		if err == nil && rebuild {
-			fmt.Fprintf(stdout, "building %s …\n", name)
-			err = build(ctx, root, v, con)
-		}
-		if err != nil {
-			return nil, err
-		}
-		variants = append(variants, v)
-	}
-	return variants, nil
-}
-
 // demoArgs reads the arguments of lab demo; the flags may come before or after the variant's name.
-func demoArgs(args []string) (name string, noBuild, logs bool, err error) {
+func demoArgs(args []string) (name string, logs bool, err error) {
 	fs := flag.NewFlagSet("lab demo", flag.ContinueOnError)
-	fs.BoolVar(&noBuild, "no-build", false, "run the binaries already in bin/")
 	fs.BoolVar(&logs, "logs", false, "show the processes' logs")
-	usage := errors.New("usage: lab demo <variant> [-no-build] [-logs]")
+	usage := errors.New("usage: lab demo <variant> [-logs]")
 	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
-		return "", false, false, errors.Join(err, usage)
+		return "", false, errors.Join(err, usage)
 	}
 	name = fs.Arg(0)
 	if err := fs.Parse(fs.Args()[1:]); err != nil || fs.NArg() > 0 {
-		return "", false, false, errors.Join(err, usage)
+		return "", false, errors.Join(err, usage)
 	}
-	return name, noBuild, logs, nil
+	return name, logs, nil
 }
 
 // demoEnv is the demo's settings for the processes it starts, but for those the

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/faults"
 )
@@ -32,79 +37,74 @@ type load struct {
 	limit       time.Duration // no order starts after this, so the demo ends in bounded time
 }
 
-// scenarios are the demos, one per reliability variant.
-var scenarios = []scenario{
-	{
-		variant: "circuit-breaker",
-		about: "The warehouse fails every call after 200 ms. Without a breaker every add-item waits " +
-			"for that failure; with one, after BREAKER_FAILURES failures the breaker opens and " +
-			"ordering answers 503 at once, letting a trial call through every BREAKER_COOLDOWN.",
-		faults:     map[string]faults.Settings{"warehouse": {ErrorRate: 1, LatencyMs: 200}},
-		env:        map[string]string{"BREAKER_FAILURES": "5", "BREAKER_COOLDOWN": "2s"},
-		load:       load{orders: 200, concurrency: 8, rate: 40, limit: 20 * time.Second},
-		downstream: "warehouse",
-	},
-	{
-		variant: "retry",
-		about: "The warehouse fails 30% of calls with 503. Without retries an add-item (two calls to " +
-			"the warehouse) fails half the time; with up to 3 tries with backoff and jitter almost " +
-			"never, at the price of more calls reaching the warehouse.",
-		faults:     map[string]faults.Settings{"warehouse": {ErrorRate: 0.3}},
-		env:        map[string]string{"RETRY_ATTEMPTS": "3", "RETRY_BASE_DELAY": "50ms", "RETRY_BUDGET": "2s"},
-		load:       load{orders: 200, concurrency: 8, rate: 40, limit: 20 * time.Second},
-		downstream: "warehouse",
-	},
-	{
-		variant: "timeout",
-		about: "The warehouse hangs: it takes every call and never answers. Without deadlines an " +
-			"add-item waits for the HTTP client's own timeout (LAB_HTTP_TIMEOUT, 10 s) and the " +
-			"workers fall behind; with a deadline of 1 s per call and a budget of 1.5 s per request " +
-			"it is a 504 after 1 s, and every order is placed on time.",
-		faults:     map[string]faults.Settings{"warehouse": {Down: faults.Hang}},
-		env:        map[string]string{"TIMEOUT_CALL": "1s", "TIMEOUT_REQUEST": "1500ms"},
-		load:       load{orders: 40, concurrency: 8, rate: 4, limit: 12 * time.Second},
-		downstream: "warehouse",
-	},
-	{
-		variant: "rate-limiting",
-		about: "One client places 100 orders per second (200 requests). Without a limit every request " +
-			"reaches the services; with a bucket of 20 requests refilled at 20 per second the " +
-			"excess gets 429 at the gateway at once, and the warehouse sees a bounded rate.",
-		faults: map[string]faults.Settings{"warehouse": {LatencyMs: 10}},
-		// The invariant checks come from the same address as the load: their own key keeps them out of its bucket.
-		env:        map[string]string{"RATE_LIMIT_RPS": "20", "RATE_LIMIT_BURST": "20", "RATE_LIMIT_API_KEYS": checkKey},
-		load:       load{orders: 300, concurrency: 16, rate: 100, limit: 20 * time.Second},
-		downstream: "warehouse",
-	},
-	{
-		variant: "bulkhead",
-		about: "Shipping takes 3 s per call, and 8 workers each create an order, add an item and " +
-			"confirm. Without a bulkhead every worker ends up waiting on shipping and items are " +
-			"added slowly; with BULKHEAD_SHIPPING=2 the third confirm at once fails fast (503, the " +
-			"order stays CONFIRMED) and the workers keep reserving.",
-		faults:     map[string]faults.Settings{"shipping": {LatencyMs: 3000}},
-		env:        map[string]string{"BULKHEAD_SHIPPING": "2"},
-		load:       load{orders: 120, concurrency: 8, rate: 10, confirm: true, limit: 20 * time.Second},
-		downstream: "shipping",
-	},
+// scenarioFile is a demo as a pattern's folder keeps it: <folder>/demo.json.
+type scenarioFile struct {
+	About  string                     `json:"about"`
+	Faults map[string]faults.Settings `json:"faults"`
+	Env    map[string]string          `json:"env"`
+	Load   struct {
+		Orders      int     `json:"orders"`
+		Concurrency int     `json:"concurrency"`
+		Rate        float64 `json:"rate"`
+		Confirm     bool    `json:"confirm"`
+		Limit       string  `json:"limit"`
+	} `json:"load"`
+	Downstream string `json:"downstream"`
 }
 
-// scenarioOf returns the demo of the named variant.
-func scenarioOf(name string) (scenario, error) {
-	var names []string
-	for _, s := range scenarios {
-		if s.variant == name {
-			return s, nil
+// scenarioOf returns the demo of a variant: that of its last pattern that has
+// one, read from the pattern's folder under root.
+func scenarioOf(root string, v app.Variant) (scenario, error) {
+	for i := len(v.Patterns) - 1; i >= 0; i-- {
+		paths, _ := filepath.Glob(filepath.Join(root, "*-patterns", v.Patterns[i].Name, "demo.json"))
+		if len(paths) == 1 {
+			s, err := readScenario(paths[0])
+			s.variant = v.Name
+			return s, err
 		}
-		names = append(names, s.variant)
 	}
-	return scenario{}, fmt.Errorf("variant %q has no demo; the demos: %s", name, strings.Join(names, ", "))
+	paths, _ := filepath.Glob(filepath.Join(root, "*-patterns", "*", "demo.json"))
+	var names []string
+	for _, p := range paths {
+		names = append(names, filepath.Base(filepath.Dir(p)))
+	}
+	return scenario{}, fmt.Errorf("variant %s has no demo; the patterns with one: %s", v.Name, strings.Join(names, ", "))
+}
+
+// readScenario reads and checks one demo.json.
+func readScenario(path string) (scenario, error) {
+	var f scenarioFile
+	b, err := os.ReadFile(path)
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&f)
+	}
+	if err != nil {
+		return scenario{}, fmt.Errorf("read the demo %s: %w", path, err)
+	}
+	limit, err := time.ParseDuration(f.Load.Limit)
+	s := scenario{about: f.About, faults: f.Faults, env: f.Env, downstream: f.Downstream,
+		load: load{orders: f.Load.Orders, concurrency: f.Load.Concurrency, rate: f.Load.Rate, confirm: f.Load.Confirm, limit: limit}}
+	switch {
+	case err != nil:
+		return s, fmt.Errorf("the demo %s: load.limit: %w", path, err)
+	case s.load.orders < 1 || s.load.concurrency < 1 || s.load.limit <= 0 || s.downstream == "" || len(s.faults) == 0 || s.about == "":
+		return s, fmt.Errorf("the demo %s is incomplete: it needs about, faults, downstream and a load with orders, concurrency and a limit", path)
+	}
+	for name, fs := range s.faults {
+		if err := fs.Validate(); err != nil {
+			return s, fmt.Errorf("the demo %s: faults of %s: %w", path, name, err)
+		}
+	}
+	return s, nil
 }
 
 // describe is the demo's heading: the faults, the settings and the load.
 func (s scenario) describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "demo %s: the baseline (rest) and %s, one after the other, under the same load and faults\n", s.variant, s.variant)
+	base, _, _ := strings.Cut(s.variant, "+")
+	fmt.Fprintf(&b, "demo %s: the baseline (%s) and %s, one after the other, under the same load and faults\n", s.variant, base, s.variant)
 	fmt.Fprintf(&b, "%s\n", wrap(s.about, 96, "  "))
 	for _, name := range sortedKeys(s.faults) {
 		fmt.Fprintf(&b, "  faults   %s: %s\n", name, s.faults[name])

@@ -9,37 +9,46 @@ import (
 	"go/token"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
 
-func TestScenarios_coverTheReliabilityVariants(t *testing.T) {
-	for _, v := range catalogue {
-		if v.Category != "reliability" {
+func TestScenarios_coverTheReliabilityPatterns(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := findRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range app.Patterns() {
+		if p.Category != "reliability" {
 			continue
 		}
-		s, err := scenarioOf(v.Name)
+		v, err := lookup(p.Name)
 		if err != nil {
-			t.Errorf("%s: %v", v.Name, err)
-			continue
+			t.Fatal(err)
 		}
-		if s.load.orders < 1 || s.load.concurrency < 1 || s.load.limit <= 0 || s.downstream == "" || len(s.faults) == 0 {
-			t.Errorf("%s: incomplete scenario %+v", v.Name, s)
-		}
-		for name, f := range s.faults {
-			if err := f.Validate(); err != nil {
-				t.Errorf("%s: faults of %s: %v", v.Name, name, err)
-			}
+		if _, err := scenarioOf(root, v); err != nil {
+			t.Errorf("%s: %v", p.Name, err)
 		}
 	}
-	if _, err := scenarioOf("rest"); err == nil {
-		t.Error("the baseline has a demo of its own, want none")
+	if s, err := scenarioOf(root, app.MustCompose(app.Bases()[0])); err == nil {
+		t.Errorf("a base alone has a demo of its own (%+v), want none", s)
+	}
+	bad := filepath.Join(t.TempDir(), "demo.json")
+	mustWrite(t, bad, `{"about":"x","faults":{"warehouse":{"errorRate":2}},"load":{"orders":1,"concurrency":1,"limit":"1s"},"downstream":"warehouse"}`)
+	if _, err := readScenario(bad); err == nil || !strings.Contains(err.Error(), "faults of warehouse") {
+		t.Errorf("a demo with an error rate of 2: got %v, want it refused", err)
 	}
 }
 

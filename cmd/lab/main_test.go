@@ -19,17 +19,16 @@ import (
 )
 
 // TestMain lets the test binary play the parts the runner needs: started as
-// "fake-service <name> <mode>" it is a fake service; started through a link
-// named bin/rest it is a ready service (or gateway) of a fake variant; and
-// through a link named lab it is the runner itself.
+// "fake-service <name> <mode>" it is a fake service; started as "serve
+// <variant> <name>", as the runner starts its processes, it is a ready service
+// (or gateway); and through a link named lab it is the runner itself.
 func TestMain(m *testing.M) {
-	switch filepath.Base(os.Args[0]) {
-	case "lab":
+	switch {
+	case len(os.Args) == 4 && os.Args[1] == "serve":
+		os.Exit(fakeService(os.Args[3], "ready"))
+	case filepath.Base(os.Args[0]) == "lab":
 		main()
-	case "rest":
-		os.Exit(fakeService(os.Args[1], "ready"))
-	}
-	if len(os.Args) == 4 && os.Args[1] == "fake-service" {
+	case len(os.Args) == 4 && os.Args[1] == "fake-service":
 		os.Exit(fakeService(os.Args[2], os.Args[3]))
 	}
 	os.Exit(m.Run())
@@ -57,8 +56,24 @@ func fakeService(name, mode string) int {
 			return 2
 		}
 		fmt.Printf("child pid %d\n", child.Process.Pid)
-	case "die":
-		time.AfterFunc(300*time.Millisecond, func() { fmt.Println("out of memory"); os.Exit(4) })
+	}
+	// A dying service dies a moment after the whole lab is ready (the gateway,
+	// started last, answers), however long that took: a test of it never races
+	// the lab's start.
+	var dying sync.Once
+	die := func() {
+		go func() {
+			gw, _ := config.LoadGateway(config.Env)
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if resp, err := http.Get("http://" + gw.Addr + "/readyz"); err == nil {
+					resp.Body.Close()
+					break
+				}
+			}
+			time.Sleep(300 * time.Millisecond)
+			fmt.Println("out of memory")
+			os.Exit(4)
+		}()
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -66,8 +81,11 @@ func fakeService(name, mode string) int {
 		return 2
 	}
 	http.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		if mode == "never" {
+		switch mode {
+		case "never":
 			w.WriteHeader(http.StatusServiceUnavailable)
+		case "die":
+			dying.Do(die)
 		}
 	})
 	_ = http.Serve(ln, nil)

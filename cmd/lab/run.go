@@ -11,13 +11,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
 )
 
 // lab runs one variant: its five services and the gateway.
 type lab struct {
 	root    string // the repository root: bin/ and the default data folder are there
-	variant Variant
+	variant app.Variant
 	cfg     config.Runner
 	console *console
 	hurry   <-chan os.Signal // a second Ctrl-C: stop without waiting
@@ -41,10 +42,14 @@ func names() []string {
 	return append(append([]string(nil), config.Services...), "gateway")
 }
 
-// binCommand runs the variant's binary: bin/<variant> <service>, and
-// bin/<variant> gateway for the gateway with the variant's options.
-func (l *lab) binCommand(name string) *exec.Cmd {
-	return exec.Command(filepath.Join(l.root, "bin", l.variant.Name), name)
+// selfCommand runs one process of the variant with this very binary:
+// lab serve <variant> <service>, and lab serve <variant> gateway.
+func (l *lab) selfCommand(name string) *exec.Cmd {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	return exec.Command(self, "serve", l.variant.Name, name)
 }
 
 // run starts the lab and keeps it running until ctx is done (Ctrl-C) or a process dies.
@@ -76,7 +81,7 @@ func (l *lab) start(ctx context.Context) (*fleet, time.Duration, error) {
 	if err := checkPorts(names(), l.cfg.Addrs); err != nil {
 		return nil, 0, err
 	}
-	if l.variant.Broker {
+	if l.variant.Broker() {
 		mgmt, err := checkBroker(l.variant.Name, l.cfg.AMQPURL)
 		if err != nil {
 			return nil, 0, err

@@ -107,17 +107,11 @@ func TestMain_interrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustWrite(t, filepath.Join(root, "go.mod"), "module fake\n")
-	mustWrite(t, filepath.Join(root, "communication-patterns", "rest", "main.go"), "package main\n")
-	for _, link := range []string{"lab", "bin/rest"} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, link)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(self, filepath.Join(root, link)); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.Symlink(self, filepath.Join(root, "lab")); err != nil {
+		t.Fatal(err)
 	}
 	addrs := mustFreeAddrs(t)
-	cmd := exec.Command(filepath.Join(root, "lab"), "run", "rest", "-no-build")
+	cmd := exec.Command(filepath.Join(root, "lab"), "run", "rest")
 	cmd.Dir = root
 	cmd.Env = os.Environ()
 	for k, v := range addrEnv(addrs) {

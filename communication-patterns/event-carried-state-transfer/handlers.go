@@ -16,7 +16,7 @@
 // customer.created and product.changed), and copying is an upsert, so the
 // copy fills up again and repeats change nothing.
 
-package main
+package eventcarriedstatetransfer
 
 import (
 	"context"

@@ -1,4 +1,7 @@
-package main
+// Package eventcarriedstatetransfer is the event-carried state transfer base:
+// fat events over RabbitMQ, and consumers that keep local copies and never
+// call back.
+package eventcarriedstatetransfer
 
 import (
 	"github.com/microservice-patterns/lab/shared/app"
@@ -6,13 +9,15 @@ import (
 	"github.com/microservice-patterns/lab/shared/services/ordering"
 )
 
-// variant choreographs the services with fat events: each event carries the
+// Base choreographs the services with fat events: each event carries the
 // whole resource (messaging.Fat), and the reactions in handlers.go take what
 // they need from it or from the local copies (Replicas) that other events
 // keep. Ordering checks customers and products against its copies, so it takes
 // orders while customers or the warehouse are down.
-var variant = app.Variant{
-	Name: "event-carried-state-transfer",
+var Base = &app.Base{
+	Name:        "event-carried-state-transfer",
+	Description: "events carry the whole resource; consumers keep local copies and never call back",
+	NoSyncCalls: true,
 	Async: &app.Async{
 		Style:         messaging.Fat,
 		Reactions:     reactions,
@@ -26,3 +31,5 @@ var variant = app.Variant{
 func useLocalCopies(p *app.Parts) (ordering.Ports, error) {
 	return ordering.Ports{Customers: p.Replicas, Catalog: p.Replicas}, nil
 }
+
+func init() { app.RegisterBase(Base) }

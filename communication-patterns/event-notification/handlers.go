@@ -10,7 +10,7 @@
 // order to SHIPPED and COMPLETED. Each reaction reads before the consumer's
 // transaction opens (messaging.Prepare), so no database lock waits on a call.
 
-package main
+package eventnotification
 
 import (
 	"context"
@@ -33,7 +33,7 @@ var reactions = app.Reactions{
 // reserveAddedItem: order.item-added {orderId, itemId} → the warehouse reads the
 // order from ordering, reserves the item's stock and announces reservation.changed.
 func reserveAddedItem(p *app.Parts) messaging.Prepare {
-	orders := clients.NewOrdering(p.Config.URLs.Ordering, p.HTTP)
+	orders := clients.NewOrdering(p.Config.URLs.Ordering, p.HTTPFor("ordering"))
 	return func(ctx context.Context, ev messaging.Event) (messaging.Handler, error) {
 		id, o, err := readOrder(ctx, orders, ev)
 		if err != nil {
@@ -60,7 +60,7 @@ func reserveAddedItem(p *app.Parts) messaging.Prepare {
 // recordReservation: reservation.changed {reservationId, orderId, itemId} →
 // ordering reads the reservation from the warehouse and records the item's outcome.
 func recordReservation(p *app.Parts) messaging.Prepare {
-	warehouse := clients.NewWarehouse(p.Config.URLs.Warehouse, p.HTTP)
+	warehouse := clients.NewWarehouse(p.Config.URLs.Warehouse, p.HTTPFor("warehouse"))
 	return func(ctx context.Context, ev messaging.Event) (messaging.Handler, error) {
 		var id app.EventIDs
 		if err := ev.DecodeData(&id); err != nil {
@@ -110,7 +110,7 @@ func invoiceShippedOrder(p *app.Parts) messaging.Prepare {
 // orderAndCustomer returns a reader of the order an event names, from
 // ordering, and of its customer, from customers.
 func orderAndCustomer(p *app.Parts) func(ctx context.Context, ev messaging.Event) (domain.Order, domain.Customer, error) {
-	orders, people := clients.NewOrdering(p.Config.URLs.Ordering, p.HTTP), clients.NewCustomers(p.Config.URLs.Customers, p.HTTP)
+	orders, people := clients.NewOrdering(p.Config.URLs.Ordering, p.HTTPFor("ordering")), clients.NewCustomers(p.Config.URLs.Customers, p.HTTPFor("customers"))
 	return func(ctx context.Context, ev messaging.Event) (domain.Order, domain.Customer, error) {
 		_, o, err := readOrder(ctx, orders, ev)
 		if err != nil {

@@ -1,4 +1,4 @@
-package main
+package rest
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/microservice-patterns/lab/shared/acceptance"
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
@@ -27,17 +28,23 @@ func (c cutOff) RoundTrip(r *http.Request) (*http.Response, error) {
 	return c.next.RoundTrip(r)
 }
 
+// withCutOff is rest with a test's pattern that cuts off the calls to prefix,
+// through the seam every pattern uses.
+func withCutOff(prefix string, down *atomic.Bool) app.Variant {
+	return app.MustCompose(Base, &app.Pattern{Name: "cut-off", Extend: func(app.Scope) (*app.Extension, error) {
+		return &app.Extension{Call: func(_ string, next http.RoundTripper) http.RoundTripper {
+			return cutOff{next: next, prefix: prefix, down: down}
+		}}, nil
+	}})
+}
+
 // TestConfirm_billingDown checks the documented partial failure: with billing
 // unreachable after shipping succeeded, confirm answers 503, the order stays
 // SHIPPED with its one shipment, and confirming again once billing is back
 // completes it with exactly one invoice.
 func TestConfirm_billingDown(t *testing.T) {
 	var down atomic.Bool
-	v := variant
-	v.Transport = func(service string, next http.RoundTripper) http.RoundTripper {
-		return cutOff{next: next, prefix: "/internal/invoices", down: &down}
-	}
-	s, _ := acceptance.Start(t, v, acceptance.Options{})
+	s, _ := acceptance.Start(t, withCutOff("/internal/invoices", &down), acceptance.Options{})
 	o := s.CreateOrder(acceptance.SeedCustomerID)
 	s.AddItem(o.OrderID, warehouse.Seed[3].ProductID, 2)
 
@@ -69,11 +76,7 @@ func TestConfirm_billingDown(t *testing.T) {
 // the answer is 503 and the order has no item.
 func TestAddItem_warehouseDown(t *testing.T) {
 	down := &atomic.Bool{}
-	v := variant
-	v.Transport = func(service string, next http.RoundTripper) http.RoundTripper {
-		return cutOff{next: next, prefix: "/internal/reservations", down: down}
-	}
-	s, _ := acceptance.Start(t, v, acceptance.Options{})
+	s, _ := acceptance.Start(t, withCutOff("/internal/reservations", down), acceptance.Options{})
 	o := s.CreateOrder(acceptance.SeedCustomerID)
 	down.Store(true)
 	r := s.API().Do(http.MethodPost, "/api/orders/"+o.OrderID+"/items", `{"productId":"`+warehouse.Seed[0].ProductID+`","quantity":1}`, true)

@@ -1,21 +1,19 @@
-// Bulkhead: ordering may have only so many calls in flight to each other service
-// at once, each service in a compartment of its own. When shipping is slow, the
+// Bulkhead: a service may have only so many calls in flight to each other
+// service at once, each callee in a compartment of its own. When shipping is slow, the
 // confirmations waiting for it fill shipping's compartment and the next ones fail
 // fast with a 503, instead of piling up until they hold every worker, connection
 // and goroutine that the reservations at the warehouse need too.
 
-package main
+package bulkhead
 
 import (
 	"net/http"
-	"sort"
 	"sync"
 	"sync/atomic"
 
-	"github.com/gin-gonic/gin"
-
-	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
 // compartment bounds the calls in flight to one service.
@@ -31,9 +29,7 @@ func (c *compartment) call(next http.RoundTripper, r *http.Request) (*http.Respo
 	select {
 	case c.slots <- struct{}{}:
 	default:
-		if r.Body != nil {
-			r.Body.Close() // a RoundTripper closes the body, even when it sends nothing
-		}
+		httpx.CloseRequestBody(r)
 		c.rejected.Add(1)
 		return nil, domain.Errorf(domain.CodeUnavailable, "bulkhead for %s is full: %d calls are in flight, the call was not made", c.name, cap(c.slots))
 	}
@@ -43,58 +39,35 @@ func (c *compartment) call(next http.RoundTripper, r *http.Request) (*http.Respo
 	return next.RoundTrip(r)
 }
 
-// partition is the transport of ordering's calls: each call goes through the
-// compartment of the service it goes to.
-type partition struct {
-	next   http.RoundTripper
-	byHost map[string]*compartment
+// compartments are the compartments of one service's calls, one per callee.
+type compartments struct {
+	sizes settings
+	mu    sync.Mutex
+	all   []*compartment
 }
 
-func (p partition) RoundTrip(r *http.Request) (*http.Response, error) {
-	if c := p.byHost[r.URL.Host]; c != nil {
-		return c.call(p.next, r)
+// partition is the extension's wrapper of the calls to callee: each goes
+// through that callee's compartment.
+func (cs *compartments) partition(callee string, next http.RoundTripper) http.RoundTripper {
+	c := &compartment{name: callee, slots: make(chan struct{}, cs.sizes.of(callee))}
+	cs.mu.Lock()
+	cs.all = append(cs.all, c)
+	cs.mu.Unlock()
+	return roundTripper(func(r *http.Request) (*http.Response, error) { return c.call(next, r) })
+}
+
+// roundTripper is an http.RoundTripper made of a function.
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// state reports every compartment: its size, the calls in flight, and those it failed fast.
+func (cs *compartments) state() app.Table {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	t := app.Table{Columns: []string{"callee", "limit", "inFlight", "rejected"}, Rows: [][]any{}}
+	for _, c := range cs.all {
+		t.Rows = append(t.Rows, []any{c.name, cap(c.slots), len(c.slots), c.rejected.Load()})
 	}
-	return p.next.RoundTrip(r)
-}
-
-// bulkheads are the compartments of one ordering service, for /admin/bulkheads.
-type bulkheads struct {
-	mu  sync.Mutex
-	all []*compartment
-}
-
-// partition returns hc with a compartment for the calls to each service sized in s.
-func (bs *bulkheads) partition(next http.RoundTripper, urls config.URLs, s config.Bulkhead) http.RoundTripper {
-	p := partition{next: next, byHost: map[string]*compartment{}}
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	for host, name := range urls.Hosts() {
-		if size, ok := s[name]; ok {
-			c := &compartment{name: name, slots: make(chan struct{}, size)}
-			p.byHost[host] = c
-			bs.all = append(bs.all, c)
-		}
-	}
-	sort.Slice(bs.all, func(i, j int) bool { return bs.all[i].name < bs.all[j].name })
-	return p
-}
-
-// BulkheadState is one entry of GET /admin/bulkheads.
-type BulkheadState struct {
-	Service  string `json:"service"` // the service that calls
-	Name     string `json:"name"`    // the service it calls
-	Limit    int    `json:"limit"`
-	InFlight int    `json:"inFlight"`
-	Rejected uint64 `json:"rejected"` // calls failed fast since the start
-}
-
-// list answers GET /admin/bulkheads.
-func (bs *bulkheads) list(c *gin.Context) {
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	out := []BulkheadState{}
-	for _, b := range bs.all {
-		out = append(out, BulkheadState{Service: "ordering", Name: b.name, Limit: cap(b.slots), InFlight: len(b.slots), Rejected: b.rejected.Load()})
-	}
-	c.JSON(http.StatusOK, out)
+	return t
 }

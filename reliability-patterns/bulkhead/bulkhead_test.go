@@ -1,8 +1,7 @@
-package main
+package bulkhead
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -11,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/microservice-patterns/lab/communication-patterns/rest"
 	"github.com/microservice-patterns/lab/shared/acceptance"
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
+	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 func TestCompartment_failsFastWhenFull(t *testing.T) {
@@ -61,38 +63,38 @@ func TestCompartment_failsFastWhenFull(t *testing.T) {
 // lab is a stack of the variant started for one test.
 type lab struct {
 	*acceptance.Suite
-	url, ordering string
-	shipping      faults.Client
+	url      string
+	shipping faults.Client
 }
 
 func start(t *testing.T, env map[string]string) *lab {
 	t.Helper()
-	s, st := acceptance.Start(t, newVariant(func(k string) string { return env[k] }), acceptance.Options{})
-	l := &lab{Suite: s, url: st.URL, ordering: st.Services["ordering"], shipping: faults.ViaGateway(st.URL, "shipping")}
+	s, st := acceptance.Start(t, app.MustCompose(rest.Base, Pattern), acceptance.Options{Stack: stack.Options{Env: env}})
+	l := &lab{Suite: s, url: st.URL, shipping: faults.ViaGateway(st.URL, "shipping")}
 	t.Cleanup(func() { // before the stack stops: no request may hang past the test
 		_, _ = l.shipping.Set(context.Background(), faults.Settings{})
 	})
 	return l
 }
 
-func (l *lab) bulkhead(t *testing.T, name string) BulkheadState {
+// compartmentState is one of ordering's compartments as /api/lab/patterns shows it.
+type compartmentState struct{ Limit, InFlight, Rejected int }
+
+func (l *lab) bulkhead(t *testing.T, name string) compartmentState {
 	t.Helper()
-	resp, err := http.Get(l.ordering + "/admin/bulkheads")
+	row := l.PatternRow(Pattern.Name, "ordering", name)
+	n := func(k string) int { f, _ := row[k].(float64); return int(f) }
+	return compartmentState{Limit: n("limit"), InFlight: n("inFlight"), Rejected: n("rejected")}
+}
+
+// requests is how many requests have reached shipping so far.
+func (l *lab) requests(t *testing.T) uint64 {
+	t.Helper()
+	st, err := l.shipping.Get(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var all []BulkheadState
-	if err := json.NewDecoder(resp.Body).Decode(&all); err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range all {
-		if b.Name == name {
-			return b
-		}
-	}
-	t.Fatalf("no bulkhead for %s in %+v", name, all)
-	return BulkheadState{}
+	return st.Requests
 }
 
 // order returns an OPEN order with one reserved item.
@@ -111,23 +113,24 @@ func TestBulkhead_slowShippingLeavesReservationsAlone(t *testing.T) {
 	if _, err := l.shipping.Set(context.Background(), faults.Settings{Down: faults.Hang}); err != nil {
 		t.Fatal(err)
 	}
+	start := l.requests(t)
 	var wg sync.WaitGroup
 	statuses := make([]int, 2)
 	for i, id := range ids[:2] {
 		wg.Go(func() { statuses[i] = confirm(l.url, id) })
 	}
+	// Both confirmations hold a slot and both have reached shipping: a slot is
+	// taken a moment before shipping counts the request, so wait for both.
 	acceptance.Eventually(t, 10*time.Second, "two confirmations to wait for shipping", func() bool {
-		return l.bulkhead(t, "shipping").InFlight == 2
+		return l.bulkhead(t, "shipping").InFlight == 2 && l.requests(t)-start == 2
 	})
 
-	before, _ := l.shipping.Get(context.Background())
 	r := l.API().Do(http.MethodPost, "/api/orders/"+ids[2]+"/confirm", "", true)
 	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
 		t.Errorf("third confirm with shipping's bulkhead full: got %d %s, want 503 with Retry-After", r.Status, r.Body)
 	}
-	after, _ := l.shipping.Get(context.Background())
-	if after.Requests != before.Requests {
-		t.Errorf("the rejected confirm reached shipping: %d requests, want %d", after.Requests, before.Requests)
+	if got := l.requests(t) - start; got != 2 {
+		t.Errorf("the rejected confirm reached shipping: %d requests, want 2", got)
 	}
 	if it := l.AddItem(l.CreateOrder(acceptance.SeedCustomerID).OrderID, warehouse.Seed[3].ProductID, 1); it.Status != domain.ItemReserved {
 		t.Errorf("reservation while shipping hangs: got %s, want RESERVED", it.Status)

@@ -1,39 +1,31 @@
-package main
+// Package bulkhead is the bulkhead pattern: a service may have only so many
+// calls in flight to each other service (bulkhead.go). Compose it with any
+// base whose services call each other over HTTP: bulkhead alone is rest plus
+// bulkheads.
+package bulkhead
 
-import (
-	"net/http"
+import "github.com/microservice-patterns/lab/shared/app"
 
-	"github.com/gin-gonic/gin"
+// Pattern is the bulkhead, as the lab's catalogue lists it.
+var Pattern = &app.Pattern{
+	Name:        "bulkhead",
+	Category:    "reliability",
+	Description: "a bounded pool of concurrent calls per downstream service; excess fails fast",
+	Fits:        app.FitsSyncCalls,
+	Extend:      extend,
+}
 
-	"github.com/microservice-patterns/lab/shared/app"
-	"github.com/microservice-patterns/lab/shared/config"
-)
+func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
 
-// variant wires every service with the synchronous defaults, except that
-// ordering's calls to each other service go through a bulkhead of their own
-// (bulkhead.go), whose state ordering serves at /admin/bulkheads.
-var variant = newVariant(config.Env)
-
-// newVariant returns the variant with its settings read from env. Each value has
-// bulkheads of its own: a process wires one ordering, and a test that starts a
-// stack makes a value for it.
-func newVariant(env config.Getenv) app.Variant {
-	bs := &bulkheads{}
-	return app.Variant{
-		Name: "bulkhead",
-		OrderingPorts: app.SyncOrderingPortsVia(func(d app.Deps, next http.RoundTripper) (http.RoundTripper, error) {
-			s, err := config.LoadBulkhead(env)
-			if err != nil {
-				return nil, err
-			}
-			d.Log.Info("bulkheads", "limits", s)
-			return bs.partition(next, d.Config.URLs, s), nil
-		}),
-		Extend: func(service string, e *gin.Engine, _ app.Deps) error {
-			if service == "ordering" {
-				e.GET("/admin/bulkheads", bs.list)
-			}
-			return nil
-		},
+// extend gives each service a compartment per callee; the gateway gets none.
+func extend(s app.Scope) (*app.Extension, error) {
+	if s.Service == "gateway" {
+		return nil, nil
 	}
+	sizes, err := loadSettings(s.Env)
+	if err != nil {
+		return nil, err
+	}
+	cs := &compartments{sizes: sizes}
+	return &app.Extension{Call: cs.partition, State: cs.state}, nil
 }

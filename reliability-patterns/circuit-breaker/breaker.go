@@ -1,10 +1,10 @@
-// Circuit breaker: when the warehouse, shipping or billing keeps failing, ordering
-// stops calling it for a cool-down and answers 503 with Retry-After at once,
+// Circuit breaker: when a service keeps failing, its callers stop calling it
+// for a cool-down and answer 503 with Retry-After at once,
 // instead of making every client wait for a service that is down while piling
 // more load onto it. After the cool-down the breaker is half-open: a trial call
 // goes through; a success closes the breaker, a failure opens it again.
 
-package main
+package circuitbreaker
 
 import (
 	"context"
@@ -17,15 +17,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/sony/gobreaker/v2"
 
-	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/httpx"
 )
-
-// guarded are the services whose calls go through a breaker.
-var guarded = []string{"warehouse", "shipping", "billing"}
 
 // errFailed marks an answer that counts as a failure (a 5xx) but still goes back to the caller.
 var errFailed = errors.New("the service answered with a server error")
@@ -49,11 +46,12 @@ type breaker struct {
 	name     string
 	cb       *gobreaker.CircuitBreaker[*http.Response]
 	cooldown time.Duration
-	openedAt atomic.Int64 // when it last opened, in Unix nanoseconds
+	openedAt atomic.Int64  // when it last opened, in Unix nanoseconds
+	failures atomic.Uint32 // consecutive failures: kept while open, unlike gobreaker's counts
 	rejected atomic.Uint64
 }
 
-func newBreaker(name string, s config.Breaker, log *slog.Logger) *breaker {
+func newBreaker(name string, s settings, log *slog.Logger) *breaker {
 	b := &breaker{name: name, cooldown: s.Cooldown}
 	b.cb = gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
 		Name:         name,
@@ -99,14 +97,17 @@ func (b *breaker) call(next http.RoundTripper, r *http.Request) (*http.Response,
 	case errors.As(err, &gone):
 		return resp, gone.err
 	case errors.Is(err, errFailed):
+		b.failures.Add(1)
 		return resp, nil
 	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
-		if r.Body != nil {
-			r.Body.Close() // a RoundTripper closes the body, even when it sends nothing
-		}
+		httpx.CloseRequestBody(r)
 		b.rejected.Add(1)
 		return nil, &domain.Error{Code: domain.CodeUnavailable, Err: err, RetryAfter: b.remaining(),
 			Message: fmt.Sprintf("circuit breaker for %s is %s: the call was not made", b.name, b.cb.State())}
+	case err != nil:
+		b.failures.Add(1)
+	default:
+		b.failures.Store(0)
 	}
 	return resp, err
 }
@@ -116,66 +117,41 @@ func (b *breaker) remaining() time.Duration {
 	return max(0, b.cooldown-time.Since(time.Unix(0, b.openedAt.Load())))
 }
 
-// guard is the transport of ordering's calls: each call to a guarded service
-// goes through that service's breaker, other calls go straight through.
-type guard struct {
-	next   http.RoundTripper
-	byHost map[string]*breaker
-}
-
-func (g guard) RoundTrip(r *http.Request) (*http.Response, error) {
-	if b := g.byHost[r.URL.Host]; b != nil {
-		return b.call(g.next, r)
-	}
-	return g.next.RoundTrip(r)
-}
-
-// breakers are the breakers of one ordering service, for /admin/breakers.
+// breakers are the breakers of one service's calls, one per callee.
 type breakers struct {
-	mu  sync.Mutex
-	all []*breaker
+	settings settings
+	log      *slog.Logger
+	mu       sync.Mutex
+	all      []*breaker
 }
 
-// guard returns hc with a breaker on the calls to each guarded service.
-func (bs *breakers) guard(next http.RoundTripper, urls config.URLs, s config.Breaker, log *slog.Logger) http.RoundTripper {
-	g := guard{next: next, byHost: map[string]*breaker{}}
-	hosts := urls.Hosts()
+// guard is the extension's wrapper of the calls to callee: each goes through
+// that callee's breaker.
+func (bs *breakers) guard(callee string, next http.RoundTripper) http.RoundTripper {
+	b := newBreaker(callee, bs.settings, bs.log)
+	bs.mu.Lock()
+	bs.all = append(bs.all, b)
+	bs.mu.Unlock()
+	return roundTripper(func(r *http.Request) (*http.Response, error) { return b.call(next, r) })
+}
+
+// roundTripper is an http.RoundTripper made of a function.
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// state reports every breaker: its state, the consecutive failures (those that
+// opened it, while it is open), the calls it failed fast, and how long it stays open.
+func (bs *breakers) state() app.Table {
 	bs.mu.Lock()
 	defer bs.mu.Unlock()
-	for _, name := range guarded {
-		b := newBreaker(name, s, log)
-		bs.all = append(bs.all, b)
-		for host, service := range hosts {
-			if service == name {
-				g.byHost[host] = b
-			}
-		}
-	}
-	return g
-}
-
-// BreakerState is one entry of GET /admin/breakers.
-type BreakerState struct {
-	Service             string `json:"service"`
-	Name                string `json:"name"`
-	State               string `json:"state"` // closed, open or half-open
-	ConsecutiveFailures uint32 `json:"consecutiveFailures"`
-	Rejected            uint64 `json:"rejected"`          // calls failed fast since the start
-	RetryAfterSeconds   int    `json:"retryAfterSeconds"` // until half-open, while open
-}
-
-// list answers GET /admin/breakers: the state of every breaker.
-func (bs *breakers) list(c *gin.Context) {
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	out := []BreakerState{}
+	t := app.Table{Columns: []string{"callee", "state", "failures", "rejected", "retryAfterMs"}, Rows: [][]any{}}
 	for _, b := range bs.all {
-		st := BreakerState{Service: "ordering", Name: b.name, State: b.cb.State().String(),
-			ConsecutiveFailures: b.cb.Counts().ConsecutiveFailures, Rejected: b.rejected.Load()}
+		var wait int64
 		if b.cb.State() == gobreaker.StateOpen {
-			st.RetryAfterSeconds = int(math.Ceil(b.remaining().Seconds()))
+			wait = int64(math.Ceil(float64(b.remaining()) / float64(time.Millisecond)))
 		}
-		out = append(out, st)
+		t.Rows = append(t.Rows, []any{b.name, b.cb.State().String(), b.failures.Load(), b.rejected.Load(), wait})
 	}
-	c.JSON(http.StatusOK, out)
+	return t
 }

@@ -1,8 +1,7 @@
-package main
+package circuitbreaker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,11 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/microservice-patterns/lab/communication-patterns/rest"
 	"github.com/microservice-patterns/lab/shared/acceptance"
-	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
+	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 // lab is a stack of the variant started for one test, with what the tests use.
@@ -29,7 +30,7 @@ type lab struct {
 
 func start(t *testing.T, env map[string]string) *lab {
 	t.Helper()
-	s, st := acceptance.Start(t, newVariant(func(k string) string { return env[k] }), acceptance.Options{})
+	s, st := acceptance.Start(t, app.MustCompose(rest.Base, Pattern), acceptance.Options{Stack: stack.Options{Env: env}})
 	l := &lab{Suite: s, url: st.URL, warehouse: faults.ViaGateway(st.URL, "warehouse")}
 	t.Cleanup(func() { // before the stack stops: no request may hang past the test
 		_, _ = l.warehouse.Set(context.Background(), faults.Settings{})
@@ -60,18 +61,20 @@ func (l *lab) reached(t *testing.T) uint64 {
 	return st.Requests
 }
 
-// state returns the warehouse breaker's entry of /api/lab/breakers.
-func (l *lab) state(t *testing.T) BreakerState {
+// breakerState is ordering's warehouse breaker as /api/lab/patterns shows it.
+type breakerState struct {
+	State              string
+	Failures, Rejected int
+	RetryAfterMs       int
+}
+
+// state returns the state of ordering's warehouse breaker.
+func (l *lab) state(t *testing.T) breakerState {
 	t.Helper()
-	var all []BreakerState
-	l.API().Get("/api/lab/breakers", &all)
-	for _, b := range all {
-		if b.Name == "warehouse" {
-			return b
-		}
-	}
-	t.Fatalf("no warehouse breaker in %+v", all)
-	return BreakerState{}
+	row := l.PatternRow(Pattern.Name, "ordering", "warehouse")
+	n := func(k string) int { f, _ := row[k].(float64); return int(f) }
+	st, _ := row["state"].(string)
+	return breakerState{State: st, Failures: n("failures"), Rejected: n("rejected"), RetryAfterMs: n("retryAfterMs")}
 }
 
 // TestBreaker_opensAndFailsFast checks that after BREAKER_FAILURES failures in a
@@ -90,8 +93,8 @@ func TestBreaker_opensAndFailsFast(t *testing.T) {
 	if got := l.reached(t) - before; got != 3 {
 		t.Errorf("calls that reached the warehouse while closed: got %d, want 3", got)
 	}
-	if got := l.state(t).State; got != "open" {
-		t.Fatalf("breaker after 3 failures: got %s, want open", got)
+	if got := l.state(t); got.State != "open" || got.Failures != 3 {
+		t.Fatalf("breaker after 3 failures: got %+v, want open after 3 failures", got)
 	}
 
 	// Failing fast is checked by counts, not by timing (the machine may be
@@ -107,8 +110,8 @@ func TestBreaker_opensAndFailsFast(t *testing.T) {
 	if got := l.reached(t) - before; got != 0 {
 		t.Errorf("calls that reached the warehouse while open: got %d, want 0", got)
 	}
-	if st := l.state(t); st.Rejected != 5 || st.RetryAfterSeconds < 30 {
-		t.Errorf("breaker state: got %+v, want 5 rejected and about a minute to wait", st)
+	if st := l.state(t); st.Rejected != 5 || st.RetryAfterMs < 30_000 || st.Failures != 3 {
+		t.Errorf("breaker state: got %+v, want 5 rejected, the 3 failures that opened it and about a minute to wait", st)
 	}
 	if got := len(l.Order(o.OrderID).Items); got != 0 {
 		t.Errorf("items after failed adds: got %d, want none", got)
@@ -173,29 +176,9 @@ func (l *lab) waitState(t *testing.T, want string) {
 	})
 }
 
-// The breakers' JSON keeps the fields the UI reads.
-func TestBreakerState_JSON(t *testing.T) {
-	b, err := json.Marshal(BreakerState{Service: "ordering", Name: "warehouse", State: "closed"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	for _, k := range []string{"service", "name", "state"} {
-		if _, ok := m[k]; !ok {
-			t.Errorf("field %s missing from %s", k, b)
-		}
-	}
-}
-
-// roundTrip is an http.RoundTripper made of a function.
-type roundTrip func(*http.Request) (*http.Response, error)
-
-func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
 // waitForTheCaller is a service that answers only when the call's context ends,
 // with its error, as a transport does.
-var waitForTheCaller = roundTrip(func(r *http.Request) (*http.Response, error) {
+var waitForTheCaller = roundTripper(func(r *http.Request) (*http.Response, error) {
 	<-r.Context().Done()
 	return nil, r.Context().Err()
 })
@@ -204,7 +187,7 @@ var waitForTheCaller = roundTrip(func(r *http.Request) (*http.Response, error) {
 // (context.Canceled) do not open the breaker of a service that is fine, while
 // calls that ran out of time (a deadline, as the HTTP client's timeout) do.
 func TestBreaker_cancelledCallsAreNoFailures(t *testing.T) {
-	s := config.Breaker{Failures: 3, Cooldown: time.Minute, Trials: 1}
+	s := settings{Failures: 3, Cooldown: time.Minute, Trials: 1}
 	b := newBreaker("warehouse", s, slog.New(slog.DiscardHandler))
 	for i := range 10 {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -231,9 +214,9 @@ func TestBreaker_cancelledCallsAreNoFailures(t *testing.T) {
 // TestBreaker_cancelledTrialIsNoSuccess checks that a half-open breaker does not
 // close on a trial call that its caller cancelled: that call proved nothing.
 func TestBreaker_cancelledTrialIsNoSuccess(t *testing.T) {
-	s := config.Breaker{Failures: 1, Cooldown: 50 * time.Millisecond, Trials: 1}
+	s := settings{Failures: 1, Cooldown: 50 * time.Millisecond, Trials: 1}
 	b := newBreaker("warehouse", s, slog.New(slog.DiscardHandler))
-	failing := roundTrip(func(*http.Request) (*http.Response, error) {
+	failing := roundTripper(func(*http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: http.StatusServiceUnavailable, Body: io.NopCloser(strings.NewReader(""))}, nil
 	})
 	resp, _ := b.call(failing, httptest.NewRequest(http.MethodGet, "http://warehouse/api/products", nil))

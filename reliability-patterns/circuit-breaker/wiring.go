@@ -1,39 +1,34 @@
-package main
+// Package circuitbreaker is the circuit-breaker pattern: every call a service
+// makes to another goes through a breaker of its own per callee (breaker.go).
+// Compose it with any base whose services call each other over HTTP:
+// circuit-breaker alone is rest plus breakers.
+package circuitbreaker
 
 import (
-	"net/http"
-
-	"github.com/gin-gonic/gin"
-
 	"github.com/microservice-patterns/lab/shared/app"
-	"github.com/microservice-patterns/lab/shared/config"
 )
 
-// variant wires every service with the synchronous defaults, except that
-// ordering's calls to the warehouse, shipping and billing each go through a
-// circuit breaker (breaker.go), whose state ordering serves at /admin/breakers.
-var variant = newVariant(config.Env)
+// Pattern is the circuit breaker, as the lab's catalogue lists it.
+var Pattern = &app.Pattern{
+	Name:        "circuit-breaker",
+	Category:    "reliability",
+	Description: "a service stops calling a failing one for a while and fails fast instead (sony/gobreaker)",
+	Fits:        app.FitsSyncCalls,
+	Extend:      extend,
+}
 
-// newVariant returns the variant with its settings read from env. Each value has
-// breakers of its own: a process wires one ordering, and a test that starts a
-// stack makes a value for it.
-func newVariant(env config.Getenv) app.Variant {
-	bs := &breakers{}
-	return app.Variant{
-		Name: "circuit-breaker",
-		OrderingPorts: app.SyncOrderingPortsVia(func(d app.Deps, next http.RoundTripper) (http.RoundTripper, error) {
-			s, err := config.LoadBreaker(env)
-			if err != nil {
-				return nil, err
-			}
-			d.Log.Info("circuit breakers", "services", guarded, "failures", s.Failures, "cooldown", s.Cooldown, "trials", s.Trials)
-			return bs.guard(next, d.Config.URLs, s, d.Log), nil
-		}),
-		Extend: func(service string, e *gin.Engine, _ app.Deps) error {
-			if service == "ordering" {
-				e.GET("/admin/breakers", bs.list)
-			}
-			return nil
-		},
+func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
+
+// extend gives each service breakers of its own for its calls; the gateway
+// gets none, so that a client always reaches ordering and learns why it fails.
+func extend(s app.Scope) (*app.Extension, error) {
+	if s.Service == "gateway" {
+		return nil, nil
 	}
+	settings, err := loadSettings(s.Env)
+	if err != nil {
+		return nil, err
+	}
+	bs := &breakers{settings: settings, log: s.Log}
+	return &app.Extension{Call: bs.guard, State: bs.state}, nil
 }

@@ -4,7 +4,7 @@
 // once and before any service does work for it. One greedy or broken client
 // then cannot take the services' capacity from every other client.
 
-package main
+package ratelimiting
 
 import (
 	"container/list"
@@ -19,7 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
 
-	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
@@ -35,7 +35,7 @@ const APIKeyHeader = "X-API-Key"
 // idle ones and, when MaxClients are remembered, the least recent one are found
 // at the back without a scan.
 type limiter struct {
-	settings config.RateLimit
+	settings settings
 	keys     map[string]bool // the configured API keys
 	now      func() time.Time
 
@@ -44,14 +44,16 @@ type limiter struct {
 	recent  *list.List               // the clients, the most recently seen in front
 }
 
-// client is the bucket of one client and when it was last seen.
+// client is the bucket of one client, when it was last seen, and how many of
+// its requests were refused.
 type client struct {
-	key    string
-	bucket *rate.Limiter
-	seen   time.Time
+	key     string
+	bucket  *rate.Limiter
+	seen    time.Time
+	limited uint64 // guarded by the limiter's mu
 }
 
-func newLimiter(s config.RateLimit, now func() time.Time) *limiter {
+func newLimiter(s settings, now func() time.Time) *limiter {
 	keys := map[string]bool{}
 	for _, k := range s.APIKeys {
 		keys[k] = true
@@ -70,11 +72,13 @@ func (l *limiter) middleware() gin.HandlerFunc {
 			return
 		}
 		now := l.now()
-		bucket := l.bucket(l.clientKey(c), now)
+		key := l.clientKey(c)
+		bucket := l.bucket(key, now)
 		allowed := bucket.AllowN(now, 1)
 		tokens := bucket.TokensAt(now)
 		l.describe(c, tokens)
 		if !allowed {
+			l.refused(key)
 			wait := time.Duration((1 - tokens) / l.settings.Rate * float64(time.Second))
 			c.Header("Retry-After", strconv.Itoa(seconds(wait)))
 			httpx.WriteProblem(c, httpx.NewProblem(http.StatusTooManyRequests, fmt.Sprintf(
@@ -141,6 +145,32 @@ func (l *limiter) forgetIdle(now time.Time) {
 func (l *limiter) forget(e *list.Element) {
 	delete(l.clients, e.Value.(*client).key)
 	l.recent.Remove(e)
+}
+
+// refused counts a refused request of the client.
+func (l *limiter) refused(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e := l.clients[key]; e != nil {
+		e.Value.(*client).limited++
+	}
+}
+
+// shown is how many clients the state shows: the most recently seen.
+const shown = 20
+
+// state reports the most recently seen clients: the tokens left in each one's
+// bucket, and how many of its requests were refused.
+func (l *limiter) state() app.Table {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	t := app.Table{Columns: []string{"client", "tokens", "burst", "ratePerSecond", "limited"}, Rows: [][]any{}}
+	for e := l.recent.Front(); e != nil && len(t.Rows) < shown; e = e.Next() {
+		cl := e.Value.(*client)
+		t.Rows = append(t.Rows, []any{cl.key, math.Floor(cl.bucket.TokensAt(now)*10) / 10, l.settings.Burst, l.settings.Rate, cl.limited})
+	}
+	return t
 }
 
 // size is how many clients the limiter remembers.

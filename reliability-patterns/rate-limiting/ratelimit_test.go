@@ -1,4 +1,4 @@
-package main
+package ratelimiting
 
 import (
 	"net/http"
@@ -10,9 +10,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/microservice-patterns/lab/communication-patterns/rest"
 	"github.com/microservice-patterns/lab/shared/acceptance"
-	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/httpx"
+	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 // fakeClock is a time that moves only when the test says so.
@@ -43,7 +45,7 @@ func get(e http.Handler, path, ip, key string) *httptest.ResponseRecorder {
 	return w
 }
 
-var tight = config.RateLimit{Rate: 1, Burst: 3, Idle: time.Minute, MaxClients: 100, APIKeys: []string{"greedy", "polite"}}
+var tight = settings{Rate: 1, Burst: 3, Idle: time.Minute, MaxClients: 100, APIKeys: []string{"greedy", "polite"}}
 
 func TestLimiter_burstThen429(t *testing.T) {
 	clk := newClock()
@@ -144,7 +146,7 @@ func TestLimiter_forgetsIdleClients(t *testing.T) {
 
 func TestLimiter_boundedClients(t *testing.T) {
 	clk := newClock()
-	l := newLimiter(config.RateLimit{Rate: 1, Burst: 3, Idle: time.Hour, MaxClients: 3}, clk.now)
+	l := newLimiter(settings{Rate: 1, Burst: 3, Idle: time.Hour, MaxClients: 3}, clk.now)
 	e := engine(l)
 	for i := range 1000 {
 		clk.add(time.Millisecond)
@@ -162,7 +164,7 @@ func TestLimiter_boundedClients(t *testing.T) {
 // remembered, the client seen least recently goes, not the one seen first.
 func TestLimiter_forgetsTheLeastRecent(t *testing.T) {
 	clk := newClock()
-	l := newLimiter(config.RateLimit{Rate: 1, Burst: 3, Idle: time.Hour, MaxClients: 2}, clk.now)
+	l := newLimiter(settings{Rate: 1, Burst: 3, Idle: time.Hour, MaxClients: 2}, clk.now)
 	e := engine(l)
 	for range 3 { // A empties its bucket
 		get(e, "/api/products", "10.0.0.1", "")
@@ -182,7 +184,7 @@ func TestLimiter_forgetsTheLeastRecent(t *testing.T) {
 // 429 problems past the limit, with the lab's endpoints still answering.
 func TestRateLimit_throughTheGateway(t *testing.T) {
 	env := map[string]string{"RATE_LIMIT_RPS": "0.5", "RATE_LIMIT_BURST": "2"}
-	s, _ := acceptance.Start(t, newVariant(func(k string) string { return env[k] }), acceptance.Options{})
+	s, _ := acceptance.Start(t, app.MustCompose(rest.Base, Pattern), acceptance.Options{Stack: stack.Options{Env: env}})
 	api := s.API()
 	api.Get("/api/products", nil)
 	api.Get("/api/customers", nil)
@@ -192,4 +194,7 @@ func TestRateLimit_throughTheGateway(t *testing.T) {
 			r.Status, r.Header.Get("Retry-After"), r.Header.Get("RateLimit-Limit"))
 	}
 	api.Get("/api/lab/info", nil)
+	if row := s.PatternRow(Pattern.Name, "gateway", "ip 127.0.0.1"); row["limited"] != 1.0 || row["burst"] != 2.0 {
+		t.Errorf("the limiter's state of the client: got %v, want 1 request limited of a burst of 2", row)
+	}
 }

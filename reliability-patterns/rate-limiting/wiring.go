@@ -1,30 +1,40 @@
-package main
+// Package ratelimiting is the rate-limiting pattern: the gateway gives each
+// client a token bucket (ratelimit.go). It composes with every base, since it
+// sits in front of the services: rate-limiting alone is rest plus the limiter.
+package ratelimiting
 
 import (
-	"log/slog"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/microservice-patterns/lab/shared/app"
-	"github.com/microservice-patterns/lab/shared/config"
-	gateway "github.com/microservice-patterns/lab/ui-gateway"
 )
 
-// variant wires every service with the synchronous defaults, and gives the
-// gateway a rate limiter in front of the business API (ratelimit.go).
-var variant = newVariant(config.Env)
+// Pattern is the rate limiter, as the lab's catalogue lists it.
+var Pattern = &app.Pattern{
+	Name:        "rate-limiting",
+	Category:    "reliability",
+	Description: "a token bucket per client at the gateway: 429 with Retry-After and RateLimit headers",
+	Extend:      extend,
+}
 
-// newVariant returns the variant with its settings read from env.
-func newVariant(env config.Getenv) app.Variant {
-	return app.Variant{
-		Name:          "rate-limiting",
-		OrderingPorts: app.SyncOrderingPorts,
-		Gateway: func(_ config.Gateway, log *slog.Logger) ([]gateway.Option, error) {
-			s, err := config.LoadRateLimit(env)
-			if err != nil {
-				return nil, err
-			}
-			log.Info("rate limit per client", "rate", s.Rate, "burst", s.Burst, "idle", s.Idle, "max_clients", s.MaxClients, "api_keys", len(s.APIKeys))
-			return []gateway.Option{gateway.WithMiddleware(newLimiter(s, time.Now).middleware())}, nil
-		},
+func init() {
+	app.RegisterPattern(Pattern, "rest", "event-notification", "event-carried-state-transfer")
+}
+
+// extend puts the limiter in front of the gateway's business API; the services
+// are left alone.
+func extend(s app.Scope) (*app.Extension, error) {
+	if s.Service != "gateway" {
+		return nil, nil
 	}
+	settings, err := loadSettings(s.Env)
+	if err != nil {
+		return nil, err
+	}
+	s.Log.Info("rate limit per client", "rate", settings.Rate, "burst", settings.Burst, "idle", settings.Idle,
+		"max_clients", settings.MaxClients, "api_keys", len(settings.APIKeys))
+	l := newLimiter(settings, time.Now)
+	return &app.Extension{Inbound: []gin.HandlerFunc{l.middleware()}, State: l.state}, nil
 }

@@ -1,15 +1,15 @@
-package main
+package retry
 
 import (
-	"net/http"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 
-	"github.com/gin-gonic/gin"
+	"github.com/microservice-patterns/lab/shared/app"
 )
 
-// counters count the retries of ordering's calls, per service, for /admin/retries.
+// counters count the retries of one service's calls, per callee.
 type counters struct {
 	mu        sync.Mutex
 	byService map[string]*count
@@ -37,25 +37,14 @@ func (cs *counters) of(service string) *count {
 	return c
 }
 
-// RetryCounts is one entry of GET /admin/retries.
-type RetryCounts struct {
-	Service   string `json:"service"` // the service that retries
-	Name      string `json:"name"`    // the service it calls
-	Calls     uint64 `json:"calls"`
-	Retries   uint64 `json:"retries"`
-	Recovered uint64 `json:"recovered"`
-	Exhausted uint64 `json:"exhausted"`
-}
-
-// list answers GET /admin/retries.
-func (cs *counters) list(c *gin.Context) {
+// state reports the counts of the calls to each callee.
+func (cs *counters) state() app.Table {
 	cs.mu.Lock()
-	out := []RetryCounts{}
-	for name, n := range cs.byService {
-		out = append(out, RetryCounts{Service: "ordering", Name: name, Calls: n.Calls.Load(),
-			Retries: n.Retries.Load(), Recovered: n.Recovered.Load(), Exhausted: n.Exhausted.Load()})
+	defer cs.mu.Unlock()
+	t := app.Table{Columns: []string{"callee", "calls", "retries", "recovered", "exhausted"}, Rows: [][]any{}}
+	for _, name := range slices.Sorted(maps.Keys(cs.byService)) {
+		n := cs.byService[name]
+		t.Rows = append(t.Rows, []any{name, n.Calls.Load(), n.Retries.Load(), n.Recovered.Load(), n.Exhausted.Load()})
 	}
-	cs.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	c.JSON(http.StatusOK, out)
+	return t
 }

@@ -1,14 +1,14 @@
-// Retry: a call from ordering that fails for a reason that may pass (a refused or
+// Retry: a call from one service to another that fails for a reason that may pass (a refused or
 // reset connection, a timeout, a 502, 503 or 504) is tried again after an
 // exponential backoff with full jitter, a bounded number of times and within a
-// time budget, so that a brief glitch of the warehouse, shipping or billing never
-// reaches the client. A 4xx is never retried: the same request would fail the
+// time budget, so that a brief glitch of the service called never reaches the
+// client. A 4xx is never retried: the same request would fail the
 // same way. Repeating a call is safe only because every call ordering makes is
 // idempotent: a reservation on its itemId, a shipment and an invoice on the
 // orderId, confirm and cancel by their state; a retry whose first try did get
 // through changes nothing.
 
-package main
+package retry
 
 import (
 	"context"
@@ -18,15 +18,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
-// retrier is the transport of ordering's calls: it retries the transient failures.
+// retrier is the transport of a service's calls to one callee: it retries the
+// transient failures.
 type retrier struct {
 	next     http.RoundTripper
-	settings config.Retry
-	hosts    map[string]string // host → service, for the counters and the log
+	settings settings
+	callee   string // the service called, for the counters and the log
 	counts   *counters
 	log      *slog.Logger
 	random   func() float64                                   // in [0, 1): the jitter
@@ -38,8 +38,7 @@ func (rt *retrier) RoundTrip(r *http.Request) (*http.Response, error) {
 	if !repeatable(r) {
 		return rt.next.RoundTrip(r)
 	}
-	service := rt.hosts[r.URL.Host]
-	c := rt.counts.of(service)
+	c := rt.counts.of(rt.callee)
 	c.Calls.Add(1)
 	begin := rt.now()
 	// The budget bounds the whole call, tries and backoffs included: a try that
@@ -62,7 +61,7 @@ func (rt *retrier) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		discard(resp)
 		c.Retries.Add(1)
-		rt.log.Info("retrying a call", "service", service, "path", r.URL.Path, "failed", reason,
+		rt.log.Info("retrying a call", "callee", rt.callee, "path", r.URL.Path, "failed", reason,
 			"attempt", attempt+1, "after", wait.Round(time.Millisecond), "request_id", httpx.RequestID(r.Context()))
 		if err := rt.sleep(ctx, wait); err != nil {
 			cancel()
@@ -108,20 +107,8 @@ func release(resp *http.Response, err error, cancel context.CancelFunc) (*http.R
 		cancel()
 		return resp, err
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	resp.Body = httpx.CancelOnClose(resp.Body, cancel)
 	return resp, nil
-}
-
-// cancelOnClose is a body that ends the call's context once it is closed.
-type cancelOnClose struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b *cancelOnClose) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
 }
 
 // backoff is the wait before the retry after the attempt: full jitter, a random
@@ -166,17 +153,5 @@ func discard(resp *http.Response) {
 	if resp != nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
-	}
-}
-
-// sleep waits for d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package retry
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
 // script is a downstream service that answers the statuses in turn (then 200)
@@ -52,14 +52,14 @@ func (c *clock) sleep(_ context.Context, d time.Duration) error {
 
 // newRetrier returns a retrier in front of next with a fixed jitter of half the
 // backoff and a fake clock.
-func newRetrier(next http.RoundTripper, s config.Retry) (*retrier, *clock) {
+func newRetrier(next http.RoundTripper, s settings) (*retrier, *clock) {
 	c := &clock{now: time.Unix(0, 0)}
-	return &retrier{next: next, settings: s, hosts: map[string]string{}, counts: &counters{},
+	return &retrier{next: next, settings: s, counts: &counters{},
 		log: slog.New(slog.DiscardHandler), random: func() float64 { return 0.5 },
 		sleep: c.sleep, now: func() time.Time { return c.now }}, c
 }
 
-var settings = config.Retry{Attempts: 3, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, Budget: 10 * time.Second}
+var fastSettings = settings{Attempts: 3, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, Budget: 10 * time.Second}
 
 func send(t *testing.T, rt http.RoundTripper, method, url, body string) *http.Response {
 	t.Helper()
@@ -76,7 +76,7 @@ func TestRetrier_recoversFromTransientFailures(t *testing.T) {
 	down := &script{statuses: []int{503, 502}}
 	srv := httptest.NewServer(down)
 	defer srv.Close()
-	rt, clk := newRetrier(http.DefaultTransport, settings)
+	rt, clk := newRetrier(http.DefaultTransport, fastSettings)
 	resp := send(t, rt, http.MethodPost, srv.URL+"/internal/reservations", `{"itemId":"a"}`)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("got %d, want 200 at the third try", resp.StatusCode)
@@ -99,7 +99,7 @@ func TestRetrier_givesUpAfterTheAttempts(t *testing.T) {
 	down := &script{statuses: []int{504, 504, 504, 504}}
 	srv := httptest.NewServer(down)
 	defer srv.Close()
-	rt, _ := newRetrier(http.DefaultTransport, settings)
+	rt, _ := newRetrier(http.DefaultTransport, fastSettings)
 	resp := send(t, rt, http.MethodGet, srv.URL+"/api/products/x", "")
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusGatewayTimeout || string(body) != `{"try":3}` {
@@ -127,7 +127,7 @@ func TestRetrier_neverRetries(t *testing.T) {
 			down := &script{statuses: []int{tc.status, tc.status}}
 			srv := httptest.NewServer(down)
 			defer srv.Close()
-			rt, _ := newRetrier(http.DefaultTransport, settings)
+			rt, _ := newRetrier(http.DefaultTransport, fastSettings)
 			if resp := send(t, rt, tc.method, srv.URL+tc.path, "{}"); resp.StatusCode != tc.status {
 				t.Errorf("got %d, want %d", resp.StatusCode, tc.status)
 			}
@@ -143,7 +143,7 @@ func TestRetrier_staysWithinTheBudget(t *testing.T) {
 	srv := httptest.NewServer(down)
 	defer srv.Close()
 	// Backoffs of 0.5 s, then 1 s: the second would end past the budget of 1.2 s.
-	rt, clk := newRetrier(http.DefaultTransport, config.Retry{Attempts: 5, BaseDelay: time.Second, MaxDelay: 2 * time.Second, Budget: 1200 * time.Millisecond})
+	rt, clk := newRetrier(http.DefaultTransport, settings{Attempts: 5, BaseDelay: time.Second, MaxDelay: 2 * time.Second, Budget: 1200 * time.Millisecond})
 	if resp := send(t, rt, http.MethodGet, srv.URL+"/api/products/x", ""); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("got %d, want the last 503", resp.StatusCode)
 	}
@@ -172,7 +172,7 @@ func (f *flaky) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestRetrier_retriesConnectionErrors(t *testing.T) {
 	srv := httptest.NewServer(&script{})
 	defer srv.Close()
-	rt, _ := newRetrier(&flaky{next: http.DefaultTransport, n: 2}, settings)
+	rt, _ := newRetrier(&flaky{next: http.DefaultTransport, n: 2}, fastSettings)
 	if resp := send(t, rt, http.MethodGet, srv.URL+"/api/customers/x", ""); resp.StatusCode != http.StatusOK {
 		t.Errorf("got %d, want 200 after two connection errors", resp.StatusCode)
 	}
@@ -181,7 +181,7 @@ func TestRetrier_retriesConnectionErrors(t *testing.T) {
 func TestRetrier_stopsWhenTheCallerGivesUp(t *testing.T) {
 	srv := httptest.NewServer(&script{statuses: []int{503, 503, 503}})
 	defer srv.Close()
-	rt, _ := newRetrier(http.DefaultTransport, settings)
+	rt, _ := newRetrier(http.DefaultTransport, fastSettings)
 	ctx, cancel := context.WithCancel(context.Background())
 	rt.sleep = func(context.Context, time.Duration) error { cancel(); return context.Canceled }
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/api/products/x", nil)
@@ -191,7 +191,7 @@ func TestRetrier_stopsWhenTheCallerGivesUp(t *testing.T) {
 }
 
 func TestBackoff_isCapped(t *testing.T) {
-	rt, _ := newRetrier(nil, config.Retry{BaseDelay: time.Second, MaxDelay: 3 * time.Second})
+	rt, _ := newRetrier(nil, settings{BaseDelay: time.Second, MaxDelay: 3 * time.Second})
 	rt.random = func() float64 { return 1 }
 	var got []time.Duration
 	for attempt := 1; attempt <= 4; attempt++ {
@@ -225,9 +225,9 @@ func hanging(t *testing.T) *httptest.Server {
 // all, the call ends with a timeout once the budget is spent.
 func TestRetrier_budgetEndsAHangingTry(t *testing.T) {
 	srv := hanging(t)
-	rt := &retrier{next: http.DefaultTransport, hosts: map[string]string{}, counts: &counters{},
-		settings: config.Retry{Attempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, Budget: 200 * time.Millisecond},
-		log:      slog.New(slog.DiscardHandler), random: func() float64 { return 0.5 }, sleep: sleep, now: time.Now}
+	rt := &retrier{next: http.DefaultTransport, counts: &counters{},
+		settings: settings{Attempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, Budget: 200 * time.Millisecond},
+		log:      slog.New(slog.DiscardHandler), random: func() float64 { return 0.5 }, sleep: httpx.Sleep, now: time.Now}
 	type result struct {
 		resp *http.Response
 		err  error
@@ -261,7 +261,7 @@ func TestRetrier_budgetEndsAHangingTry(t *testing.T) {
 func TestRetrier_bodyOutlivesTheCall(t *testing.T) {
 	srv := httptest.NewServer(&script{})
 	defer srv.Close()
-	rt, _ := newRetrier(http.DefaultTransport, settings)
+	rt, _ := newRetrier(http.DefaultTransport, fastSettings)
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/products/x", nil)
 	resp, err := rt.RoundTrip(req)
 	if err != nil {

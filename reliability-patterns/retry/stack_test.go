@@ -1,8 +1,7 @@
-package main
+package retry
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -11,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/microservice-patterns/lab/communication-patterns/rest"
 	"github.com/microservice-patterns/lab/shared/acceptance"
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
+	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 // fastRetries keep the tests quick: three tries, a millisecond or two apart.
@@ -42,43 +44,39 @@ func (l loseFirstReply) RoundTrip(r *http.Request) (*http.Response, error) {
 // lab is a stack of the variant started for one test.
 type lab struct {
 	*acceptance.Suite
-	ordering  string // ordering's base URL, for /admin/retries
 	warehouse faults.Client
 }
 
-// start runs the variant, losing the first answer to each path prefix given.
-func start(t *testing.T, lose ...string) *lab {
-	t.Helper()
-	v := newVariant(func(k string) string { return fastRetries[k] })
-	v.Transport = func(service string, next http.RoundTripper) http.RoundTripper {
-		for _, prefix := range lose {
-			next = loseFirstReply{next: next, prefix: prefix, lost: &atomic.Int64{}}
-		}
-		return next
-	}
-	s, st := acceptance.Start(t, v, acceptance.Options{})
-	return &lab{Suite: s, ordering: st.Services["ordering"],
-		warehouse: faults.ViaGateway(st.URL, "warehouse")}
+// loser is a pattern of the test's own, under the retries: it loses the first
+// answer to each path prefix given.
+func loser(lose ...string) *app.Pattern {
+	return &app.Pattern{Name: "lose-first-reply", Extend: func(app.Scope) (*app.Extension, error) {
+		return &app.Extension{Call: func(_ string, next http.RoundTripper) http.RoundTripper {
+			for _, prefix := range lose {
+				next = loseFirstReply{next: next, prefix: prefix, lost: &atomic.Int64{}}
+			}
+			return next
+		}}, nil
+	}}
 }
 
-// retries returns ordering's retry counts of its calls to the named service.
-func (l *lab) retries(t *testing.T, name string) RetryCounts {
+// start runs rest with retries, losing the first answer to each path prefix given.
+func start(t *testing.T, lose ...string) *lab {
 	t.Helper()
-	resp, err := http.Get(l.ordering + "/admin/retries")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var all []RetryCounts
-	if err := json.NewDecoder(resp.Body).Decode(&all); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range all {
-		if c.Name == name {
-			return c
-		}
-	}
-	return RetryCounts{Name: name}
+	v := app.MustCompose(rest.Base, Pattern, loser(lose...))
+	s, st := acceptance.Start(t, v, acceptance.Options{Stack: stack.Options{Env: fastRetries}})
+	return &lab{Suite: s, warehouse: faults.ViaGateway(st.URL, "warehouse")}
+}
+
+// retryCounts are ordering's counts of its calls to one callee.
+type retryCounts struct{ Calls, Retries, Recovered, Exhausted int }
+
+// retries returns ordering's retry counts of its calls to the named service.
+func (l *lab) retries(t *testing.T, name string) retryCounts {
+	t.Helper()
+	row := l.PatternRow(Pattern.Name, "ordering", name)
+	n := func(k string) int { f, _ := row[k].(float64); return int(f) }
+	return retryCounts{Calls: n("calls"), Retries: n("retries"), Recovered: n("recovered"), Exhausted: n("exhausted")}
 }
 
 func (l *lab) reached(t *testing.T) uint64 {
@@ -169,7 +167,7 @@ func TestRetry_onlyTransient(t *testing.T) {
 // (LAB_HTTP_TIMEOUT, 10 s by default): the add-item is a 504 once the budget is spent.
 func TestRetry_budgetEndsAHang(t *testing.T) {
 	env := map[string]string{"RETRY_ATTEMPTS": "3", "RETRY_BASE_DELAY": "1ms", "RETRY_MAX_DELAY": "2ms", "RETRY_BUDGET": "300ms"}
-	s, st := acceptance.Start(t, newVariant(func(k string) string { return env[k] }), acceptance.Options{})
+	s, st := acceptance.Start(t, app.MustCompose(rest.Base, Pattern), acceptance.Options{Stack: stack.Options{Env: env}})
 	wh := faults.ViaGateway(st.URL, "warehouse")
 	o := s.CreateOrder(acceptance.SeedCustomerID)
 	if _, err := wh.Set(context.Background(), faults.Settings{Down: faults.Hang}); err != nil {

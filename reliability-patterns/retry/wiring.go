@@ -1,42 +1,45 @@
-package main
+// Package retry is the retry pattern: every call a service makes to another
+// is retried when it fails for a reason that may pass (retry.go). Compose it
+// with any base whose services call each other over HTTP: retry alone is rest
+// plus retries.
+package retry
 
 import (
 	"math/rand/v2"
 	"net/http"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/microservice-patterns/lab/shared/app"
-	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
-// variant wires every service with the synchronous defaults, except that
-// ordering retries its calls to other services when they fail for a reason that
-// may pass (retry.go), and serves its retry counts at /admin/retries.
-var variant = newVariant(config.Env)
+// Pattern is the retry, as the lab's catalogue lists it.
+var Pattern = &app.Pattern{
+	Name:        "retry",
+	Category:    "reliability",
+	Description: "transient failures retried with exponential backoff and full jitter, within a budget",
+	Fits:        app.FitsSyncCalls,
+	Extend:      extend,
+}
 
-// newVariant returns the variant with its settings read from env. Each value has
-// counters of its own: a process wires one ordering, and a test that starts a
-// stack makes a value for it.
-func newVariant(env config.Getenv) app.Variant {
-	counts := &counters{}
-	return app.Variant{
-		Name: "retry",
-		OrderingPorts: app.SyncOrderingPortsVia(func(d app.Deps, next http.RoundTripper) (http.RoundTripper, error) {
-			s, err := config.LoadRetry(env)
-			if err != nil {
-				return nil, err
-			}
-			d.Log.Info("retries", "attempts", s.Attempts, "base_delay", s.BaseDelay, "max_delay", s.MaxDelay, "budget", s.Budget)
-			return &retrier{next: next, settings: s, hosts: d.Config.URLs.Hosts(), counts: counts,
-				log: d.Log, random: rand.Float64, sleep: sleep, now: time.Now}, nil
-		}),
-		Extend: func(service string, e *gin.Engine, _ app.Deps) error {
-			if service == "ordering" {
-				e.GET("/admin/retries", counts.list)
-			}
-			return nil
-		},
+func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
+
+// extend gives each service's calls retries; the gateway retries nothing, so
+// that a client's own request is never sent twice behind its back.
+func extend(s app.Scope) (*app.Extension, error) {
+	if s.Service == "gateway" {
+		return nil, nil
 	}
+	settings, err := loadSettings(s.Env)
+	if err != nil {
+		return nil, err
+	}
+	counts := &counters{}
+	return &app.Extension{
+		Call: func(callee string, next http.RoundTripper) http.RoundTripper {
+			return &retrier{next: next, settings: settings, callee: callee, counts: counts,
+				log: s.Log, random: rand.Float64, sleep: httpx.Sleep, now: time.Now}
+		},
+		State: counts.state,
+	}, nil
 }

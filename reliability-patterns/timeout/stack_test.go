@@ -1,4 +1,4 @@
-package main
+package timeout
 
 import (
 	"context"
@@ -8,25 +8,27 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/microservice-patterns/lab/communication-patterns/rest"
 	"github.com/microservice-patterns/lab/shared/acceptance"
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
+	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 // lab is a stack of the variant started for one test.
 type lab struct {
 	*acceptance.Suite
-	stack     *app.Stack
+	stack     *stack.Stack
 	warehouse faults.Client
 }
 
 func start(t *testing.T, env map[string]string) *lab {
 	t.Helper()
-	st, err := app.StartStack(context.Background(), newVariant(func(k string) string { return env[k] }),
-		app.StackOptions{DataDir: t.TempDir()})
+	st, err := stack.Start(context.Background(), app.MustCompose(rest.Base, Pattern),
+		stack.Options{DataDir: t.TempDir(), Env: env})
 	if err != nil {
 		t.Fatal(err)
 	}

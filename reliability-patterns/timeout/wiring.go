@@ -1,41 +1,72 @@
-package main
+// Package timeout is the timeout pattern: every call a service makes to
+// another has a deadline, and every request a budget for all its calls
+// (timeout.go). Compose it with any base whose services call each other over
+// HTTP: timeout alone is rest plus deadlines.
+package timeout
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/microservice-patterns/lab/shared/app"
-	"github.com/microservice-patterns/lab/shared/config"
 )
 
-// variant wires every service with the synchronous defaults, except that every
-// request ordering serves gets a budget, and every call ordering makes a
-// deadline within it (timeout.go).
-var variant = newVariant(config.Env)
+// Pattern is the timeout, as the lab's catalogue lists it.
+var Pattern = &app.Pattern{
+	Name:        "timeout",
+	Category:    "reliability",
+	Description: "a deadline per call and a budget per request: a slow service becomes a fast 504",
+	Fits:        app.FitsSyncCalls,
+	Extend:      extend,
+}
 
-// newVariant returns the variant with its settings read from env.
-func newVariant(env config.Getenv) app.Variant {
-	return app.Variant{
-		Name: "timeout",
-		OrderingPorts: app.SyncOrderingPortsVia(func(d app.Deps, next http.RoundTripper) (http.RoundTripper, error) {
-			s, err := config.LoadTimeouts(env)
-			if err != nil {
-				return nil, err
-			}
-			d.Log.Info("timeouts", "call", s.Call, "request_budget", s.Request)
-			return deadlines{next: next, call: s.Call}, nil
-		}),
-		Extend: func(service string, e *gin.Engine, _ app.Deps) error {
-			if service != "ordering" {
-				return nil
-			}
-			s, err := config.LoadTimeouts(env)
-			if err != nil {
-				return err
-			}
-			e.Use(budget(s.Request))
-			return nil
-		},
+func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
+
+// extend gives each service a budget for every request it serves and a
+// deadline for every call it makes; the gateway keeps its own upstream timeout.
+func extend(s app.Scope) (*app.Extension, error) {
+	if s.Service == "gateway" {
+		return nil, nil
 	}
+	settings, err := loadSettings(s.Env)
+	if err != nil {
+		return nil, err
+	}
+	cs := &counts{settings: settings}
+	return &app.Extension{
+		Inbound: []gin.HandlerFunc{budget(settings.Request)},
+		Call: func(callee string, next http.RoundTripper) http.RoundTripper {
+			return deadlines{next: next, call: settings.Call, count: cs.add(callee)}
+		},
+		State: cs.state,
+	}, nil
+}
+
+// counts are the counts of one service's calls, per callee.
+type counts struct {
+	settings settings
+	mu       sync.Mutex
+	all      []*count
+}
+
+func (cs *counts) add(callee string) *count {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c := &count{callee: callee}
+	cs.all = append(cs.all, c)
+	return c
+}
+
+// state reports, per callee, the deadline and budget in force and how many calls they cut short.
+func (cs *counts) state() app.Table {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	t := app.Table{Columns: []string{"callee", "deadlineMs", "budgetMs", "calls", "timedOut"}, Rows: [][]any{}}
+	for _, c := range cs.all {
+		t.Rows = append(t.Rows, []any{c.callee, cs.settings.Call.Milliseconds(), cs.settings.Request.Milliseconds(),
+			c.calls.Load(), c.timedOut.Load()})
+	}
+	return t
 }

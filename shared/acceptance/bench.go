@@ -11,13 +11,14 @@ import (
 
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 // BenchmarkFlow measures the whole order flow through the gateway of the variant
 // started in this process: create an order, add two items, confirm, and poll
 // until COMPLETED. It reports orders/s and the p50 and p99 latency of one order.
-func BenchmarkFlow(b *testing.B, v app.Variant, stack app.StackOptions) {
-	s, p, q, stop := benchStack(b, v, stack)
+func BenchmarkFlow(b *testing.B, v app.Variant, opts stack.Options) {
+	s, p, q, stop := benchStack(b, v, opts)
 	defer stop()
 	var mu sync.Mutex
 	var latencies []time.Duration
@@ -42,8 +43,8 @@ func BenchmarkFlow(b *testing.B, v app.Variant, stack app.StackOptions) {
 
 // BenchmarkLatency measures the whole order flow at the lowest load: one order
 // at a time, b.N of them, reporting the p50 and p99 latency of one order.
-func BenchmarkLatency(b *testing.B, v app.Variant, stack app.StackOptions) {
-	s, p, q, stop := benchStack(b, v, stack)
+func BenchmarkLatency(b *testing.B, v app.Variant, opts stack.Options) {
+	s, p, q, stop := benchStack(b, v, opts)
 	defer stop()
 	latencies := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
@@ -62,11 +63,11 @@ func BenchmarkLatency(b *testing.B, v app.Variant, stack app.StackOptions) {
 
 // benchStack starts the variant and makes two products with stock enough for
 // any benchmark; stop stops the variant.
-func benchStack(b *testing.B, v app.Variant, stack app.StackOptions) (s *Suite, p, q string, stop func()) {
-	if stack.DataDir == "" {
-		stack.DataDir = b.TempDir()
+func benchStack(b *testing.B, v app.Variant, opts stack.Options) (s *Suite, p, q string, stop func()) {
+	if opts.DataDir == "" {
+		opts.DataDir = b.TempDir()
 	}
-	st, err := app.StartStack(context.Background(), v, stack)
+	st, err := stack.Start(context.Background(), v, opts)
 	if err != nil {
 		b.Fatalf("start %s: %v", v.Name, err)
 	}

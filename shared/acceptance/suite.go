@@ -13,6 +13,7 @@ import (
 
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
+	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 // Options change how the suite runs.
@@ -20,7 +21,7 @@ type Options struct {
 	// Timeout bounds every wait for an eventual state (default 10 s).
 	Timeout time.Duration
 	// Stack changes how RunInProcess starts the variant.
-	Stack app.StackOptions
+	Stack stack.Options
 }
 
 // Suite is the state shared by the scenarios of one run.
@@ -98,12 +99,12 @@ func RunInProcess(t *testing.T, v app.Variant, opts Options) {
 // Start starts the variant in this process on loopback ports, with fresh SQLite
 // databases unless opts.Stack says otherwise, stops it when the test ends, and
 // returns a suite bound to its gateway, for a test of the variant's own.
-func Start(t testing.TB, v app.Variant, opts Options) (*Suite, *app.Stack) {
+func Start(t testing.TB, v app.Variant, opts Options) (*Suite, *stack.Stack) {
 	t.Helper()
 	if opts.Stack.DataDir == "" {
 		opts.Stack.DataDir = t.TempDir()
 	}
-	st, err := app.StartStack(context.Background(), v, opts.Stack)
+	st, err := stack.Start(context.Background(), v, opts.Stack)
 	if err != nil {
 		t.Fatalf("start %s: %v", v.Name, err)
 	}

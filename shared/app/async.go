@@ -35,9 +35,6 @@ type Async struct {
 	OrderingPorts func(p *Parts) (ordering.Ports, error)
 	// Replicas gives every service the tables of local copies (Parts.Replicas).
 	Replicas bool
-	// Around, when set, wraps every handler as it runs in the consumer's
-	// transaction: a place for telemetry, or for a test's fault.
-	Around func(service, eventType string, h messaging.Handler) messaging.Handler
 }
 
 // Reaction builds one service's handling of one event type from the service's parts.
@@ -94,9 +91,6 @@ func (rs Reactions) Topology() map[string][]string {
 	return t
 }
 
-// Consumers lists the services that subscribe to events, sorted.
-func (rs Reactions) Consumers() []string { return slices.Sorted(maps.Keys(rs)) }
-
 // Topology returns the consuming services of the variant and the event types
 // each one handles (for tests that tear a run's broker names down).
 func (a *Async) Topology() (map[string][]string, error) {
@@ -107,29 +101,29 @@ func (a *Async) Topology() (map[string][]string, error) {
 	return rs.Topology(), nil
 }
 
-// prepares builds the consumer's handlers of one service from its reactions.
-func (a *Async) prepares(service string, byType map[string]Reaction, p *Parts) map[string]messaging.Prepare {
+// prepares builds the consumer's handlers of one service from its reactions,
+// each wrapped by the patterns' extensions (Extension.Handle).
+func prepares(byType map[string]Reaction, p *Parts, exts extensions) map[string]messaging.Prepare {
 	out := map[string]messaging.Prepare{}
 	for typ, r := range byType {
-		prep := r(p)
-		if a.Around != nil {
-			inner := prep
-			prep = func(ctx context.Context, ev messaging.Event) (messaging.Handler, error) {
-				h, err := inner(ctx, ev)
-				if err != nil || h == nil {
-					return h, err
-				}
-				return a.Around(service, typ, h), nil
+		inner := r(p)
+		out[typ] = func(ctx context.Context, ev messaging.Event) (messaging.Handler, error) {
+			h, err := inner(ctx, ev)
+			if err != nil || h == nil {
+				return h, err
 			}
+			return exts.handle(typ, h), nil
 		}
-		out[typ] = prep
 	}
 	return out
 }
 
-// check reports what is missing from the variant's settings.
-func (a *Async) check() error {
+// check reports what is missing from the base's settings, or set twice.
+func (a *Async) check(b *Base) error {
 	var errs []error
+	if b.OrderingPorts != nil {
+		errs = append(errs, errors.New("async: set Async.OrderingPorts, not Base.OrderingPorts, which only a synchronous base uses"))
+	}
 	if a.Style != messaging.Thin && a.Style != messaging.Fat {
 		errs = append(errs, fmt.Errorf("async: unknown event style %q", a.Style))
 	}

@@ -23,6 +23,7 @@ import (
 // relay, consumer and shipper that run beside its HTTP handler until closed.
 type asyncService struct {
 	a         *Async
+	exts      extensions
 	p         *Parts
 	names     messaging.Names
 	reactions Reactions
@@ -36,9 +37,9 @@ type asyncService struct {
 // asyncWiring wires a service of an asynchronous variant: the messaging (and
 // replica) tables, the outbox and its relay, which declares every consumer's
 // queue before it publishes.
-func asyncWiring(ctx context.Context, v Variant, db *store.DB, d Deps) (*wiring, error) {
-	a := v.Async
-	if err := a.check(); err != nil {
+func asyncWiring(ctx context.Context, v Variant, db *store.DB, d Deps, exts extensions) (*wiring, error) {
+	a := v.base().Async
+	if err := a.check(v.base()); err != nil {
 		return nil, err
 	}
 	reactions, err := a.all()
@@ -59,7 +60,7 @@ func asyncWiring(ctx context.Context, v Variant, db *store.DB, d Deps) (*wiring,
 	if err != nil {
 		return nil, err
 	}
-	s := &asyncService{a: a, p: p, names: names, reactions: reactions, cancel: func() {}}
+	s := &asyncService{a: a, exts: exts, p: p, names: names, reactions: reactions, cancel: func() {}}
 	s.relay = messaging.NewRelay(p.Outbox, d.Config.AMQPURL, names,
 		messaging.RelayConfig{Logger: d.Log, Topology: reactions.Topology()})
 	return &wiring{
@@ -85,7 +86,7 @@ func (s *asyncService) register(ctx context.Context, e *gin.Engine) error {
 	if byType := s.reactions[s.p.Config.Name]; len(byType) > 0 {
 		s.consumer, err = messaging.NewConsumer(s.p.Config.AMQPURL, s.names, s.p.Config.Name, s.p.DB, nil,
 			messaging.ConsumerConfig{Outbox: s.p.Outbox, Logger: s.p.Log, Retry: consumerRetry,
-				Prepare: s.a.prepares(s.p.Config.Name, byType, s.p)})
+				Prepare: prepares(byType, s.p, s.exts)})
 		if err != nil {
 			return err
 		}

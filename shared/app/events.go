@@ -4,8 +4,8 @@ import (
 	"log/slog"
 
 	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/gateway"
 	"github.com/microservice-patterns/lab/shared/messaging"
-	gateway "github.com/microservice-patterns/lab/ui-gateway"
 )
 
 // LiveEvents is the gateway option of the asynchronous variants: it serves the

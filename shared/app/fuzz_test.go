@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/microservice-patterns/lab/shared/app"
+	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 // The fuzz targets send arbitrary bodies to every create endpoint of two running
@@ -25,7 +25,7 @@ var hostile = []string{
 	`{"customerId":"` + upperID + `","productId":"{` + product + `}","orderId":"urn:uuid:` + customer + `"}`,
 }
 
-func fuzzPost(f *testing.F, url func(*app.Stack) string, seeds ...string) {
+func fuzzPost(f *testing.F, url func(*stack.Stack) string, seeds ...string) {
 	stacks := startStacks(f)
 	for _, s := range append(seeds, hostile...) {
 		f.Add(s)
@@ -60,13 +60,13 @@ const (
 )
 
 func FuzzCreateCustomer(f *testing.F) {
-	fuzzPost(f, func(st *app.Stack) string { return st.URL + "/api/customers" },
+	fuzzPost(f, func(st *stack.Stack) string { return st.URL + "/api/customers" },
 		`{"name":"Bo","email":"bo@example.com","address":"Oslo"}`, `{"name":5}`, `{"name":"","email":"@","address":"x"}`,
 		`{"name":"B\u0000o","email":"bo0@example.com","address":"Oslo"}`, "{\"name\":\"Bo\",\"email\":\"bo1@example.com\",\"address\":\"Os\xfflo\"}")
 }
 
 func FuzzCreateProduct(f *testing.F) {
-	fuzzPost(f, func(st *app.Stack) string { return st.URL + "/api/products" },
+	fuzzPost(f, func(st *stack.Stack) string { return st.URL + "/api/products" },
 		`{"code":"F-1","name":"x","description":"","stock":3,"price":100,"currency":"EUR"}`,
 		`{"code":"F-2","name":"x","stock":9223372036854775807,"price":-1,"currency":"EUR"}`, `{"currency":"USD"}`,
 		`{"code":"F-\u0000","name":"x","description":"","stock":3,"price":100,"currency":"EUR"}`,
@@ -75,29 +75,29 @@ func FuzzCreateProduct(f *testing.F) {
 }
 
 func FuzzCreateOrder(f *testing.F) {
-	fuzzPost(f, func(st *app.Stack) string { return st.URL + "/api/orders" },
+	fuzzPost(f, func(st *stack.Stack) string { return st.URL + "/api/orders" },
 		`{"customerId":"`+customer+`","name":"n"}`, `{"customerId":"00000000-0000-0000-0000-000000000000"}`, `{"customerId":7}`,
 		`{"customerId":"`+customer+`","name":"\u0000","description":"d"}`, `{"customerId":"`+customer+`","description":"\u0000"}`,
 		`{"customerId":"`+upperID+`"}`)
 }
 
 func FuzzAddItem(f *testing.F) {
-	fuzzPost(f, func(st *app.Stack) string { return st.URL + "/api/orders/" + openOrder(f, st) + "/items" },
+	fuzzPost(f, func(st *stack.Stack) string { return st.URL + "/api/orders/" + openOrder(f, st) + "/items" },
 		`{"productId":"`+product+`","quantity":1}`, `{"productId":"`+product+`","quantity":-3}`, `{"quantity":"1"}`,
 		`{"productId":"`+upperID+`","quantity":1}`, `{"productId":"`+product+`","quantity":1.5}`)
 }
 
 func FuzzReserve(f *testing.F) {
-	fuzzPost(f, func(st *app.Stack) string { return st.Services["warehouse"] + "/internal/reservations" },
+	fuzzPost(f, func(st *stack.Stack) string { return st.Services["warehouse"] + "/internal/reservations" },
 		`{"orderId":"`+customer+`","itemId":"`+customer+`","productId":"`+product+`","quantity":2}`, `{"orderId":""}`)
 }
 
 func FuzzCreateShipment(f *testing.F) {
-	fuzzPost(f, func(st *app.Stack) string { return st.Services["shipping"] + "/internal/shipments" },
+	fuzzPost(f, func(st *stack.Stack) string { return st.Services["shipping"] + "/internal/shipments" },
 		`{"orderId":"`+customer+`"}`, `{"orderId":1}`, `{"orderId":"\u0000"}`)
 }
 
 func FuzzCreateInvoice(f *testing.F) {
-	fuzzPost(f, func(st *app.Stack) string { return st.Services["billing"] + "/internal/invoices" },
+	fuzzPost(f, func(st *stack.Stack) string { return st.Services["billing"] + "/internal/invoices" },
 		`{"orderId":"`+customer+`"}`, `{"orderId":null}`, `{"orderId":"`+upperID+`"}`)
 }

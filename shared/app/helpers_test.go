@@ -11,12 +11,13 @@ import (
 
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/stack"
 	"github.com/microservice-patterns/lab/shared/testenv"
 )
 
 // namedStack is a running stack and the database it runs on.
 type namedStack struct {
-	*app.Stack
+	*stack.Stack
 	name string
 }
 
@@ -26,7 +27,7 @@ type namedStack struct {
 // under CI=true.
 func startStacks(tb testing.TB) []namedStack {
 	tb.Helper()
-	stacks := []namedStack{{startStack(tb, app.StackOptions{DataDir: tb.TempDir()}), "SQLite"}}
+	stacks := []namedStack{{startStack(tb, stack.Options{DataDir: tb.TempDir()}), "SQLite"}}
 	if !postgresReachable(tb) {
 		tb.Log("PostgreSQL is not reachable: running on SQLite only")
 		return stacks
@@ -35,12 +36,12 @@ func startStacks(tb testing.TB) []namedStack {
 	for _, svc := range config.Services {
 		urls[svc] = testenv.PostgresSchema(tb)
 	}
-	return append(stacks, namedStack{startStack(tb, app.StackOptions{DatabaseURLs: urls}), "PostgreSQL"})
+	return append(stacks, namedStack{startStack(tb, stack.Options{DatabaseURLs: urls}), "PostgreSQL"})
 }
 
-func startStack(tb testing.TB, opts app.StackOptions) *app.Stack {
+func startStack(tb testing.TB, opts stack.Options) *stack.Stack {
 	tb.Helper()
-	st, err := app.StartStack(context.Background(), app.Variant{Name: "fuzz"}, opts)
+	st, err := stack.Start(context.Background(), app.Variant{Name: "fuzz"}, opts)
 	if err != nil {
 		tb.Fatalf("start the stack: %v", err)
 	}
@@ -66,7 +67,7 @@ func postgresReachable(tb testing.TB) bool {
 }
 
 // openOrder creates an order to add items to.
-func openOrder(tb testing.TB, st *app.Stack) string {
+func openOrder(tb testing.TB, st *stack.Stack) string {
 	tb.Helper()
 	resp, err := http.Post(st.URL+"/api/orders", "application/json", strings.NewReader(`{"customerId":"`+customer+`"}`))
 	if err != nil {

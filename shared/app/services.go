@@ -16,7 +16,7 @@ import (
 )
 
 // register builds the named service over its database and registers its routes.
-func register(ctx context.Context, v Variant, e *gin.Engine, db *store.DB, d Deps) error {
+func register(ctx context.Context, b *Base, e *gin.Engine, db *store.DB, d Deps) error {
 	u := d.Config.URLs
 	switch d.Config.Name {
 	case "customers":
@@ -29,16 +29,17 @@ func register(ctx context.Context, v Variant, e *gin.Engine, db *store.DB, d Dep
 		warehouse.InternalRoutes(e, s)
 		return s.Seed(ctx)
 	case "shipping":
-		s := shipping.New(store.NewShipments(db), clients.NewOrdering(u.Ordering, d.HTTP),
-			clients.NewCustomers(u.Customers, d.HTTP), d.Config.ShipDelay)
+		s := shipping.New(store.NewShipments(db), clients.NewOrdering(u.Ordering, d.HTTPFor("ordering")),
+			clients.NewCustomers(u.Customers, d.HTTPFor("customers")), d.Config.ShipDelay)
 		shipping.Routes(e, s)
 		shipping.InternalRoutes(e, s)
 	case "billing":
-		s := billing.New(store.NewInvoices(db), clients.NewOrdering(u.Ordering, d.HTTP), clients.NewCustomers(u.Customers, d.HTTP))
+		s := billing.New(store.NewInvoices(db), clients.NewOrdering(u.Ordering, d.HTTPFor("ordering")),
+			clients.NewCustomers(u.Customers, d.HTTPFor("customers")))
 		billing.Routes(e, s)
 		billing.InternalRoutes(e, s)
 	case "ordering":
-		portsOf := v.OrderingPorts
+		portsOf := b.OrderingPorts
 		if portsOf == nil {
 			portsOf = SyncOrderingPorts
 		}
@@ -55,4 +56,12 @@ func register(ctx context.Context, v Variant, e *gin.Engine, db *store.DB, d Dep
 		return fmt.Errorf("unknown service %q", d.Config.Name)
 	}
 	return nil
+}
+
+// SyncOrderingPorts hands ordering HTTP clients of the other services.
+func SyncOrderingPorts(d Deps) (ordering.Ports, error) {
+	u := d.Config.URLs
+	w := clients.NewWarehouse(u.Warehouse, d.HTTPFor("warehouse"))
+	return ordering.Ports{Customers: clients.NewCustomers(u.Customers, d.HTTPFor("customers")), Catalog: w, Reservations: w,
+		Shipping: clients.NewShipping(u.Shipping, d.HTTPFor("shipping")), Billing: clients.NewBilling(u.Billing, d.HTTPFor("billing"))}, nil
 }

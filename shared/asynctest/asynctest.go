@@ -15,8 +15,8 @@ import (
 
 	"github.com/microservice-patterns/lab/shared/acceptance"
 	"github.com/microservice-patterns/lab/shared/app"
-	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/messaging"
+	"github.com/microservice-patterns/lab/shared/stack"
 	"github.com/microservice-patterns/lab/shared/testenv"
 )
 
@@ -42,7 +42,7 @@ type Run struct {
 	ID      string          // the run id, part of every broker name
 	URL     string          // the broker's URL
 	Names   messaging.Names // the run's broker names
-	Options app.StackOptions
+	Options stack.Options
 }
 
 // NewRun prepares a run of v on the broker at brokerURL: fresh data, a run id
@@ -56,7 +56,7 @@ func NewRun(tb testing.TB, v app.Variant, brokerURL string) *Run {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	topology, err := v.Async.Topology()
+	topology, err := v.Base.Async.Topology()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -69,30 +69,10 @@ func NewRun(tb testing.TB, v app.Variant, brokerURL string) *Run {
 			tb.Errorf("tear the run's broker names down: %v", err)
 		}
 	})
-	return &Run{ID: id, URL: brokerURL, Names: names, Options: app.StackOptions{
+	return &Run{ID: id, URL: brokerURL, Names: names, Options: stack.Options{
 		DataDir: tb.TempDir(),
 		Env:     map[string]string{"LAB_RUN_ID": id, "AMQP_URL": brokerURL},
 	}}
-}
-
-// Acceptance runs the acceptance suite against v, started in this process on
-// a run of its own on the test broker.
-func Acceptance(t *testing.T, v app.Variant) {
-	r := NewRun(t, v, Broker(t))
-	acceptance.RunInProcess(t, v, acceptance.Options{Stack: r.Options})
-}
-
-// AcceptancePostgres runs the acceptance suite against v with every service on
-// PostgreSQL, each in a schema of its own: the outbox, the inbox and the local
-// copies live beside the service's tables.
-func AcceptancePostgres(t *testing.T, v app.Variant) {
-	r := NewRun(t, v, Broker(t))
-	opts := r.Options
-	opts.DatabaseURLs = map[string]string{}
-	for _, svc := range config.Services {
-		opts.DatabaseURLs[svc] = testenv.PostgresSchema(t)
-	}
-	acceptance.RunInProcess(t, v, acceptance.Options{Stack: opts})
 }
 
 // Benchmark measures the whole order flow of v (acceptance.BenchmarkFlow) on a

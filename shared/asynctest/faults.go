@@ -3,6 +3,7 @@ package asynctest
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/messaging"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
+	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 // faultStack is a variant running in this process with every broker
@@ -20,7 +22,7 @@ import (
 type faultStack struct {
 	run   *Run
 	px    *Proxy
-	st    *app.Stack
+	st    *stack.Stack
 	suite *acceptance.Suite
 	crash *crashHook
 }
@@ -56,12 +58,16 @@ func Faults(t *testing.T, v app.Variant) {
 func startFaultStack(t *testing.T, v app.Variant) *faultStack {
 	url := Broker(t)
 	fs := &faultStack{px: NewProxy(t, url), crash: &crashHook{}}
-	a := *v.Async
-	a.Around = fs.crash.around
-	v.Async = &a
+	// The crash is a pattern of the test's own, through the seam every pattern uses.
+	v.Patterns = append(slices.Clone(v.Patterns), &app.Pattern{Name: "crash", Extend: func(s app.Scope) (*app.Extension, error) {
+		if s.Service != "billing" {
+			return nil, nil
+		}
+		return &app.Extension{Handle: fs.crash.around}, nil
+	}})
 	fs.run = NewRun(t, v, url)
 	fs.run.Options.Env["AMQP_URL"] = fs.px.URL
-	st, err := app.StartStack(context.Background(), v, fs.run.Options)
+	st, err := stack.Start(context.Background(), v, fs.run.Options)
 	if err != nil {
 		t.Fatalf("start %s: %v", v.Name, err)
 	}
@@ -104,8 +110,8 @@ type crashHook struct {
 	calls   atomic.Int32 // handler runs for the armed order
 }
 
-func (c *crashHook) around(service, typ string, h messaging.Handler) messaging.Handler {
-	if service != "billing" || typ != messaging.OrderShipped {
+func (c *crashHook) around(typ string, h messaging.Handler) messaging.Handler {
+	if typ != messaging.OrderShipped {
 		return h
 	}
 	return func(ctx context.Context, ev messaging.Event) error {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
 // Injector holds the faults of one service and counts what they do. It is safe
@@ -45,7 +47,7 @@ func New(service string, s Settings, opts ...Option) (*Injector, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("faults of %s: %w", service, err)
 	}
-	in := &Injector{service: service, random: rand.Float64, sleep: sleep, settings: s, changed: make(chan struct{})}
+	in := &Injector{service: service, random: rand.Float64, sleep: httpx.Sleep, settings: s, changed: make(chan struct{})}
 	for _, o := range opts {
 		o(in)
 	}
@@ -95,14 +97,3 @@ func (in *Injector) fails(s Settings) bool {
 	return s.ErrorRate > 0 && in.random() < s.ErrorRate
 }
 
-// sleep waits for d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

@@ -27,18 +27,36 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// Option changes the engine that NewEngine builds.
-type Option func(*gin.Engine)
+// Stage is a slot of the one middleware order every service and the gateway
+// follow (see shared/app): request id → tracing → metrics → access log →
+// recovery → authentication → what the caller adds after NewEngine.
+type Stage int
 
-// WithMiddleware adds middleware after the lab's own (request id, log, recovery).
-func WithMiddleware(m ...gin.HandlerFunc) Option {
-	return func(e *gin.Engine) { e.Use(m...) }
+// The slots a pattern's middleware can take in NewEngine.
+const (
+	StageTracing Stage = iota // after the request id, before everything else
+	StageMetrics              // after tracing, before the access log
+	StageAuth                 // after the access log and recovery
+	StageAfter                // after authentication
+	stages
+)
+
+// Option changes the engine that NewEngine builds.
+type Option func(*[stages][]gin.HandlerFunc)
+
+// WithStage adds middleware to a slot of the middleware order.
+func WithStage(s Stage, m ...gin.HandlerFunc) Option {
+	return func(slots *[stages][]gin.HandlerFunc) { slots[s] = append(slots[s], m...) }
 }
+
+// WithMiddleware adds middleware after all of the lab's own (StageAfter).
+func WithMiddleware(m ...gin.HandlerFunc) Option { return WithStage(StageAfter, m...) }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
-// NewEngine returns a gin engine with request ids, an access log, panic recovery
-// and problem+json answers for unknown routes and methods.
+// NewEngine returns a gin engine with request ids, an access log, panic recovery,
+// the middleware of opts in their slots, and problem+json answers for unknown
+// routes and methods.
 func NewEngine(log *slog.Logger, opts ...Option) *gin.Engine {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
@@ -48,10 +66,16 @@ func NewEngine(log *slog.Logger, opts ...Option) *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.ContextWithFallback = true
-	e.Use(requestID(), accessLog(log), recovery(log))
+	var slots [stages][]gin.HandlerFunc
 	for _, o := range opts {
-		o(e)
+		o(&slots)
 	}
+	e.Use(requestID())
+	e.Use(slots[StageTracing]...)
+	e.Use(slots[StageMetrics]...)
+	e.Use(accessLog(log), recovery(log))
+	e.Use(slots[StageAuth]...)
+	e.Use(slots[StageAfter]...)
 	e.NoRoute(func(c *gin.Context) {
 		WriteProblem(c, NewProblem(http.StatusNotFound, fmt.Sprintf("no route for %s %s", c.Request.Method, c.Request.URL.Path)))
 	})

@@ -101,6 +101,10 @@ func TestNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	composed, err := messaging.NewNames("event-notification+retry", "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, err := messaging.NewNames("event-notification", "r1")
 	if err != nil {
 		t.Fatal(err)
@@ -112,12 +116,13 @@ func TestNames(t *testing.T) {
 		{n.DeadLetterQueue("billing"), "lab.event-notification.billing.dlq"},
 		{r.Exchange(), "lab.event-notification.r1.events"},
 		{r.Queue("ordering"), "lab.event-notification.r1.ordering"},
+		{composed.Exchange(), "lab.event-notification+retry.events"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
 	}
-	for _, bad := range [][2]string{{"", ""}, {"Rest", ""}, {"rest", "a.b"}, {"re st", ""}} {
+	for _, bad := range [][2]string{{"", ""}, {"Rest", ""}, {"rest", "a.b"}, {"re st", ""}, {"rest+", ""}, {"+retry", ""}, {"rest", "a+b"}} {
 		if _, err := messaging.NewNames(bad[0], bad[1]); err == nil {
 			t.Errorf("NewNames(%q, %q): got no error", bad[0], bad[1])
 		}

@@ -9,6 +9,10 @@ import (
 // broker name is made of such parts joined by dots.
 var namePart = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
+// variantName is what a variant's name may look like: parts joined by "+", a
+// base and the patterns composed with it (event-notification+retry).
+var variantName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*(\+[a-z0-9][a-z0-9_-]*)*$`)
+
 // Names derives the broker names of one variant and one run, so that runs never
 // see each other's messages:
 //
@@ -23,8 +27,8 @@ type Names struct {
 // NewNames returns the names of a variant; runID is empty for a normal run and
 // set to a unique value by tests.
 func NewNames(variant, runID string) (Names, error) {
-	if !namePart.MatchString(variant) {
-		return Names{}, fmt.Errorf("messaging: variant %q: want lower-case letters, digits, - or _", variant)
+	if !variantName.MatchString(variant) {
+		return Names{}, fmt.Errorf("messaging: variant %q: want lower-case letters, digits, -, _ or + between parts", variant)
 	}
 	prefix := "lab." + variant
 	if runID != "" {

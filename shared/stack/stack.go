@@ -1,4 +1,7 @@
-package app
+// Package stack runs a variant in one process, for tests and benchmarks: the
+// five services and the gateway, each on a loopback port of its own, and
+// stops or restarts one service as a crash would.
+package stack
 
 import (
 	"context"
@@ -11,12 +14,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
-// StackOptions change how StartStack runs a variant.
-type StackOptions struct {
+// Options change how StartStack runs a variant.
+type Options struct {
 	DataDir      string            // where the SQLite files go; required unless every service has a database URL
 	DatabaseURLs map[string]string // PostgreSQL URL per service, optional
 	ShipDelay    time.Duration     // 0 in tests
@@ -34,17 +38,19 @@ type Stack struct {
 	wg       sync.WaitGroup
 	errs     chan error
 	// what StopService and StartService need (stack_control.go)
-	v       Variant
+	v       app.Variant
 	env     config.Getenv
 	log     *slog.Logger
 	ctx     context.Context
 	mu      sync.Mutex
 	running map[string]*running
 	stopped []stoppedService
+	// closeGateway releases what the gateway's extensions hold
+	closeGateway func() error
 }
 
-// StartStack starts every service of the variant and the gateway on 127.0.0.1:0.
-func StartStack(ctx context.Context, v Variant, opts StackOptions) (*Stack, error) {
+// Start starts every service of the variant and the gateway on 127.0.0.1:0.
+func Start(ctx context.Context, v app.Variant, opts Options) (*Stack, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -82,7 +88,7 @@ func StartStack(ctx context.Context, v Variant, opts StackOptions) (*Stack, erro
 	return st, nil
 }
 
-func stackEnv(v Variant, st *Stack, opts StackOptions) config.Getenv {
+func stackEnv(v app.Variant, st *Stack, opts Options) config.Getenv {
 	env := map[string]string{"LAB_VARIANT": v.Name, "LAB_DATA_DIR": opts.DataDir, "SHIPPING_DELAY": opts.ShipDelay.String()}
 	for name, u := range st.Services {
 		env[strings.ToUpper(name)+"_URL"] = u
@@ -96,12 +102,12 @@ func stackEnv(v Variant, st *Stack, opts StackOptions) config.Getenv {
 	return func(k string) string { return env[k] }
 }
 
-func (st *Stack) startService(ctx context.Context, v Variant, name string, env config.Getenv, ln net.Listener, log *slog.Logger) error {
+func (st *Stack) startService(ctx context.Context, v app.Variant, name string, env config.Getenv, ln net.Listener, log *slog.Logger) error {
 	cfg, err := config.LoadService(name, v.Name, env)
 	if err != nil {
 		return err
 	}
-	svc, err := Build(ctx, v, cfg, log.With("service", name))
+	svc, err := app.Build(ctx, v, cfg, env, log.With("service", name))
 	if err != nil {
 		return err
 	}
@@ -109,19 +115,20 @@ func (st *Stack) startService(ctx context.Context, v Variant, name string, env c
 	return nil
 }
 
-func (st *Stack) startGateway(ctx context.Context, v Variant, env config.Getenv, ln net.Listener, log *slog.Logger) error {
+func (st *Stack) startGateway(ctx context.Context, v app.Variant, env config.Getenv, ln net.Listener, log *slog.Logger) error {
 	cfg, err := config.LoadGateway(env)
 	if err != nil {
 		st.Stop()
 		return err
 	}
 	cfg.UIDist = ""
-	h, err := BuildGateway(v, cfg, log.With("service", "gateway"))
+	h, closeGateway, err := app.BuildGateway(v, cfg, env, log.With("service", "gateway"))
 	if err != nil {
 		ln.Close()
 		st.Stop()
 		return err
 	}
+	st.closeGateway = closeGateway
 	st.serve(ctx, ln, h, log)
 	return nil
 }
@@ -145,6 +152,10 @@ func (st *Stack) Stop() {
 	for name, r := range st.running {
 		_ = r.close()
 		delete(st.running, name)
+	}
+	if st.closeGateway != nil {
+		_ = st.closeGateway()
+		st.closeGateway = nil
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package gateway is the lab's one entry point: it proxies the public API to the
 // five services, serves the UI, and answers the lab's own endpoints under /api/lab/
-// (service health, live events, fault controls, circuit breakers).
+// (service health, live events, fault controls, the patterns' state).
 package gateway
 
 import (
@@ -20,14 +20,33 @@ import (
 type Option func(*options)
 
 type options struct {
-	middleware []gin.HandlerFunc
-	events     http.Handler
+	engine   []httpx.Option
+	calls    []func(service string, next http.RoundTripper) http.RoundTripper
+	events   http.Handler
+	base     string
+	patterns []PatternInfo
+	local    func() ServiceStates
 }
 
-// WithMiddleware adds middleware in front of every route, after the request id and
-// the access log (a rate limiter, token verification …).
-func WithMiddleware(m ...gin.HandlerFunc) Option {
-	return func(o *options) { o.middleware = append(o.middleware, m...) }
+// WithMiddleware adds middleware in front of every route, after the request id,
+// the access log and authentication (a rate limiter …).
+func WithMiddleware(m ...gin.HandlerFunc) Option { return WithStage(httpx.StageAfter, m...) }
+
+// WithStage adds middleware to a slot of the middleware order (httpx.Stage).
+func WithStage(s httpx.Stage, m ...gin.HandlerFunc) Option {
+	return func(o *options) { o.engine = append(o.engine, httpx.WithStage(s, m...)) }
+}
+
+// WithCalls wraps the transport of the gateway's calls to each service; the
+// first wrapper given is the outermost.
+func WithCalls(wrap func(service string, next http.RoundTripper) http.RoundTripper) Option {
+	return func(o *options) { o.calls = append(o.calls, wrap) }
+}
+
+// WithPatterns names the running variant's base and patterns, and gives the
+// state the patterns keep at the gateway itself, for /api/lab/patterns.
+func WithPatterns(base string, patterns []PatternInfo, local func() ServiceStates) Option {
+	return func(o *options) { o.base, o.patterns, o.local = base, patterns, local }
 }
 
 // WithEvents serves GET /api/lab/events with h: the live event stream of a
@@ -39,6 +58,7 @@ func WithEvents(h http.Handler) Option {
 // gateway holds what the handlers share.
 type gateway struct {
 	variant  string
+	opts     options
 	services map[string]*url.URL // base URL of each service, by name
 	proxy    http.Handler
 	timeout  time.Duration // bounds one proxied request; 0 means none
@@ -60,8 +80,9 @@ func New(cfg config.Gateway, log *slog.Logger, opts ...Option) (http.Handler, er
 	transport := upstreamTransport()
 	g := &gateway{
 		variant:  cfg.Variant,
+		opts:     o,
 		services: services,
-		proxy:    newProxy(transport, log),
+		proxy:    newProxy(perService(transport, o.calls), log),
 		timeout:  cfg.UpstreamTimeout,
 		probe:    &http.Client{Transport: transport, Timeout: probeTimeout},
 		uiDist:   cfg.UIDist,
@@ -69,7 +90,7 @@ func New(cfg config.Gateway, log *slog.Logger, opts ...Option) (http.Handler, er
 	}
 	// Every request through the gateway is worth a line, so the engine's access
 	// log (debug level in the services) is written at info level here.
-	e := httpx.NewEngine(slog.New(promote{log.Handler()}), httpx.WithMiddleware(o.middleware...))
+	e := httpx.NewEngine(slog.New(promote{log.Handler()}), o.engine...)
 	httpx.Health(e, nil)
 	g.routes(e, o.events)
 	return e, nil
@@ -86,7 +107,7 @@ func (g *gateway) routes(e *gin.Engine, events http.Handler) {
 	lab.GET("/events", g.events(events))
 	lab.GET("/faults/:service", g.faults)
 	lab.PUT("/faults/:service", g.faults)
-	lab.GET("/breakers", g.breakers)
+	lab.GET("/patterns", g.patterns)
 	// The UI takes every path no route claims; it answers problems under /api/.
 	e.NoRoute(g.ui)
 }

@@ -1,4 +1,4 @@
-package app
+package stack
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
@@ -24,7 +25,7 @@ type running struct {
 
 // track serves a built service on ln under a context of its own, so that
 // StopService can stop it alone.
-func (st *Stack) track(parent context.Context, name string, ln net.Listener, svc *Service) {
+func (st *Stack) track(parent context.Context, name string, ln net.Listener, svc *app.Service) {
 	ctx, cancel := context.WithCancel(parent)
 	r := &running{addr: ln.Addr().String(), cancel: cancel, done: make(chan struct{}), close: svc.Close}
 	st.mu.Lock()

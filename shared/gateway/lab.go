@@ -22,7 +22,18 @@ const probeTimeout = time.Second
 // LabInfo is the answer of GET /api/lab/info.
 type LabInfo struct {
 	Variant  string          `json:"variant"`
+	Base     string          `json:"base"`
+	Patterns []string        `json:"patterns"`
+	Features Features        `json:"features"`
 	Services []ServiceHealth `json:"services"`
+}
+
+// Features says which of the gateway's lab endpoints the running variant
+// serves, so that a client asks for nothing the variant lacks.
+type Features struct {
+	Events   bool `json:"events"`   // GET /api/lab/events: the variant uses a broker
+	Faults   bool `json:"faults"`   // /api/lab/faults/{service}: every variant
+	Patterns bool `json:"patterns"` // GET /api/lab/patterns has something to show
 }
 
 // ServiceHealth is what the gateway saw when it asked one service's /readyz.
@@ -37,7 +48,15 @@ type ServiceHealth struct {
 
 // info answers the variant and the readiness of every service, checked concurrently.
 func (g *gateway) info(c *gin.Context) {
-	out := LabInfo{Variant: g.variant, Services: make([]ServiceHealth, len(config.Services))}
+	out := LabInfo{Variant: g.variant, Base: g.opts.base, Patterns: []string{},
+		Features: Features{Events: g.opts.events != nil, Faults: true, Patterns: len(g.opts.patterns) > 0},
+		Services: make([]ServiceHealth, len(config.Services))}
+	if out.Base == "" {
+		out.Base = g.variant
+	}
+	for _, p := range g.opts.patterns {
+		out.Patterns = append(out.Patterns, p.Name)
+	}
 	var wg sync.WaitGroup
 	for i, name := range config.Services {
 		wg.Go(func() { out.Services[i] = g.check(c.Request.Context(), name) })
@@ -98,10 +117,4 @@ func (g *gateway) faults(c *gin.Context) {
 	}
 	g.pass(c, &hop{service: name, target: target, path: "/admin/faults",
 		missing: fmt.Sprintf("variant %s has no fault injection", g.variant)})
-}
-
-// breakers answers the state of ordering's circuit breakers (its /admin/breakers).
-func (g *gateway) breakers(c *gin.Context) {
-	g.pass(c, &hop{service: "ordering", target: g.services["ordering"], path: "/admin/breakers",
-		missing: fmt.Sprintf("variant %s has no circuit breakers", g.variant)})
 }

@@ -1,0 +1,144 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/gateway"
+	"github.com/microservice-patterns/lab/shared/httpx"
+	"github.com/microservice-patterns/lab/shared/messaging"
+)
+
+// extension is one pattern's extension of one service.
+type extension struct {
+	pattern *Pattern
+	*Extension
+}
+
+// extensions are the patterns' extensions of one service, in the variant's order.
+type extensions []extension
+
+// extend builds every pattern's extension of the named service.
+func extend(v Variant, service string, env config.Getenv, log *slog.Logger) (extensions, error) {
+	var out extensions
+	for _, p := range v.Patterns {
+		if p.Extend == nil {
+			continue
+		}
+		x, err := p.Extend(Scope{Service: service, Variant: v.Name, Base: v.base(), Env: env, Log: log})
+		if err != nil {
+			out.close()
+			return nil, fmt.Errorf("%s: %s: %w", service, p.Name, err)
+		}
+		if x != nil {
+			out = append(out, extension{pattern: p, Extension: x})
+		}
+	}
+	return out, nil
+}
+
+// clients returns the function that makes the client of each callee: one
+// transport per callee, wrapped by each pattern in turn, the first pattern
+// named outermost. Each callee's client is made once and kept.
+func (xs extensions) clients(timeout time.Duration) func(callee string) *http.Client {
+	made := map[string]*http.Client{}
+	var mu sync.Mutex
+	return func(callee string) *http.Client {
+		mu.Lock()
+		defer mu.Unlock()
+		if c := made[callee]; c != nil {
+			return c
+		}
+		c := &http.Client{Transport: xs.wrap(callee, baseTransport()), Timeout: timeout}
+		made[callee] = c
+		return c
+	}
+}
+
+// wrap puts every pattern's wrapper for callee around next.
+func (xs extensions) wrap(callee string, next http.RoundTripper) http.RoundTripper {
+	for i := len(xs) - 1; i >= 0; i-- {
+		if xs[i].Call != nil {
+			next = xs[i].Call(callee, next)
+		}
+	}
+	return next
+}
+
+// baseTransport is the transport every service-to-service call starts from.
+func baseTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil // the services are reached directly, never through a proxy named by the environment
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
+// stages returns the engine options that put the patterns' middleware in their slots.
+func (xs extensions) stages() []httpx.Option {
+	var opts []httpx.Option
+	for _, x := range xs {
+		opts = append(opts, httpx.WithStage(httpx.StageTracing, x.Tracing...),
+			httpx.WithStage(httpx.StageMetrics, x.Metrics...), httpx.WithStage(httpx.StageAuth, x.Auth...))
+	}
+	return opts
+}
+
+// inbound is the patterns' own middleware, in the variant's order.
+func (xs extensions) inbound() []gin.HandlerFunc {
+	var out []gin.HandlerFunc
+	for _, x := range xs {
+		out = append(out, x.Inbound...)
+	}
+	return out
+}
+
+// admin mounts the patterns' operator routes under /admin/ and serves their
+// state at GET /admin/patterns, which the gateway gathers for /api/lab/patterns.
+func (xs extensions) admin(e *gin.Engine, v Variant) {
+	group := e.Group("/admin")
+	for _, x := range xs {
+		if x.Admin != nil {
+			x.Admin(group)
+		}
+	}
+	group.GET("/patterns", func(c *gin.Context) { c.JSON(http.StatusOK, xs.states()) })
+}
+
+// states reports the state of every pattern that keeps one at this service.
+func (xs extensions) states() gateway.ServiceStates {
+	out := gateway.ServiceStates{Patterns: []gateway.NamedTable{}}
+	for _, x := range xs {
+		if x.State != nil {
+			out.Patterns = append(out.Patterns, gateway.NamedTable{Pattern: x.pattern.Name, Table: x.State()})
+		}
+	}
+	return out
+}
+
+// handle wraps an event handler with every pattern's Handle, the first named outermost.
+func (xs extensions) handle(eventType string, h messaging.Handler) messaging.Handler {
+	for i := len(xs) - 1; i >= 0; i-- {
+		if xs[i].Handle != nil {
+			h = xs[i].Handle(eventType, h)
+		}
+	}
+	return h
+}
+
+// close closes every extension, the last built first.
+func (xs extensions) close() error {
+	var errs []error
+	for i := len(xs) - 1; i >= 0; i-- {
+		if xs[i].Close != nil {
+			errs = append(errs, xs[i].Close())
+		}
+	}
+	return errors.Join(errs...)
+}

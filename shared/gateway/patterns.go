@@ -1,0 +1,161 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/microservice-patterns/lab/shared/httpx"
+)
+
+// Table is a pattern's state at one service: named columns and a row per thing
+// the pattern keeps (a breaker per callee, a bucket per client …). Cells are
+// strings, numbers or booleans, so that any client can draw any pattern.
+type Table struct {
+	Columns []string `json:"columns"`
+	Rows    [][]any  `json:"rows"`
+}
+
+// NamedTable is one pattern's state at a service.
+type NamedTable struct {
+	Pattern string `json:"pattern"`
+	Table
+}
+
+// ServiceStates is what a service answers at GET /admin/patterns.
+type ServiceStates struct {
+	Patterns []NamedTable `json:"patterns"`
+}
+
+// PatternInfo names one pattern of the running variant.
+type PatternInfo struct {
+	Name        string `json:"name"`
+	Category    string `json:"category"`
+	Description string `json:"description"`
+}
+
+// PatternsInfo is the answer of GET /api/lab/patterns.
+type PatternsInfo struct {
+	Variant  string         `json:"variant"`
+	Patterns []PatternState `json:"patterns"`
+}
+
+// PatternState is one pattern and its state at every process that keeps one.
+type PatternState struct {
+	PatternInfo
+	Services []ServiceTable `json:"services"`
+}
+
+// ServiceTable is a pattern's state at one process, or why it is not known.
+type ServiceTable struct {
+	Service string   `json:"service"`
+	Columns []string `json:"columns,omitempty"`
+	Rows    [][]any  `json:"rows,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}
+
+// displayOrder is the order in which every lab view lists the processes.
+var displayOrder = []string{"gateway", "customers", "ordering", "warehouse", "shipping", "billing"}
+
+// patterns answers the state of every pattern of the variant, gathered from
+// each service's /admin/patterns (concurrently) and the gateway's own.
+func (g *gateway) patterns(c *gin.Context) {
+	out := PatternsInfo{Variant: g.variant, Patterns: []PatternState{}}
+	if len(g.opts.patterns) == 0 {
+		c.JSON(http.StatusOK, out)
+		return
+	}
+	states := make([]ServiceStates, len(displayOrder))
+	errs := make([]error, len(displayOrder))
+	var wg sync.WaitGroup
+	for i, name := range displayOrder {
+		if name == "gateway" {
+			if g.opts.local != nil {
+				states[i] = g.opts.local()
+			}
+			continue
+		}
+		wg.Go(func() { states[i], errs[i] = g.serviceStates(c.Request.Context(), name) })
+	}
+	wg.Wait()
+	for _, p := range g.opts.patterns {
+		ps := PatternState{PatternInfo: p, Services: []ServiceTable{}}
+		for i, name := range displayOrder {
+			if errs[i] != nil {
+				ps.Services = append(ps.Services, ServiceTable{Service: name, Error: errs[i].Error()})
+				continue
+			}
+			for _, t := range states[i].Patterns {
+				if t.Pattern == p.Name {
+					ps.Services = append(ps.Services, ServiceTable{Service: name, Columns: t.Columns, Rows: t.Rows})
+				}
+			}
+		}
+		out.Patterns = append(out.Patterns, ps)
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// serviceStates asks one service for its patterns' state.
+func (g *gateway) serviceStates(ctx context.Context, name string) (ServiceStates, error) {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	var out ServiceStates
+	url := strings.TrimSuffix(g.services[name].String(), "/") + "/admin/patterns"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return out, err
+	}
+	req.Header.Set(httpx.RequestIDHeader, httpx.RequestID(ctx))
+	resp, err := g.probe.Do(req)
+	if err != nil {
+		return out, fmt.Errorf("%s did not answer", name)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return out, fmt.Errorf("%s answered %s", name, resp.Status)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
+		return out, fmt.Errorf("%s answered no pattern state", name)
+	}
+	return out, nil
+}
+
+// perService returns the proxy's transport: each request goes through the
+// transport of the service its hop names, next wrapped by every wrapper.
+func perService(next http.RoundTripper, wraps []func(string, http.RoundTripper) http.RoundTripper) http.RoundTripper {
+	if len(wraps) == 0 {
+		return next
+	}
+	byService := map[string]http.RoundTripper{}
+	for _, name := range displayOrder[1:] {
+		t := next
+		for i := len(wraps) - 1; i >= 0; i-- {
+			t = wraps[i](name, t)
+		}
+		byService[name] = t
+	}
+	return dispatch{byService: byService, next: next}
+}
+
+// dispatch sends each proxied request through its service's transport.
+type dispatch struct {
+	byService map[string]http.RoundTripper
+	next      http.RoundTripper
+}
+
+func (d dispatch) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h := hopOf(r.Context()); h != nil {
+		if t := d.byService[h.service]; t != nil {
+			return t.RoundTrip(r)
+		}
+	}
+	return d.next.RoundTrip(r)
+}
