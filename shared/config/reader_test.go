@@ -49,4 +49,3 @@ func TestLookup(t *testing.T) {
 		t.Errorf("no keys: got %v", got)
 	}
 }
-

@@ -96,4 +96,3 @@ func (in *Injector) delay(s Settings) time.Duration {
 func (in *Injector) fails(s Settings) bool {
 	return s.ErrorRate > 0 && in.random() < s.ErrorRate
 }
-
