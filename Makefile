@@ -13,7 +13,6 @@ UI_INDEX := $(UI_DIR)/dist/index.html
 UI_DEPS  := $(UI_DIR)/node_modules/.package-lock.json
 UI_SRC   := $(shell find $(UI_DIR)/src $(UI_DIR)/public $(UI_DIR)/index.html $(UI_DIR)/vite.config.ts \
               $(UI_DIR)/tsconfig.json -type f 2>/dev/null)
-VARIANTS := $(patsubst %/variant_test.go,./%,$(wildcard *-patterns/*/variant_test.go))
 
 .DEFAULT_GOAL := run
 .PHONY: help run list ui ui-fresh test test-ui smoke bench compare clean $(LAB)
@@ -85,8 +84,8 @@ else
 	LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke rest
 endif
 
-bench: ## run the benchmarks of every variant (BENCHTIME=3s)
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) $(VARIANTS)
+bench: ## run the flow benchmarks of every base and every pattern on rest (BENCHTIME=3s)
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./cmd/lab/
 
 clean: ## remove the binaries, the built UI and the data of every variant (in data/, or LAB_DATA_DIR)
 	rm -rf bin data $(UI_DIR)/dist $(UI_DIR)/test-results $(if $(LAB_DATA_DIR),$(LAB_DATA_DIR))

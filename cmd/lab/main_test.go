@@ -153,7 +153,7 @@ func newTestLab(tb testing.TB, modes map[string]string) (*lab, *syncBuffer) {
 	tb.Helper()
 	env := addrEnv(mustFreeAddrs(tb))
 	env["LAB_DATA_DIR"] = tb.TempDir()
-	env["LAB_READY_TIMEOUT"] = "5s"
+	env["LAB_READY_TIMEOUT"] = "20s"
 	env["LAB_STOP_GRACE"] = "2s"
 	cfg, err := config.LoadRunner(func(k string) string { return env[k] })
 	if err != nil {

@@ -53,13 +53,8 @@ func (cs *compartments) partition(callee string, next http.RoundTripper) http.Ro
 	cs.mu.Lock()
 	cs.all = append(cs.all, c)
 	cs.mu.Unlock()
-	return roundTripper(func(r *http.Request) (*http.Response, error) { return c.call(next, r) })
+	return httpx.RoundTripperFunc(func(r *http.Request) (*http.Response, error) { return c.call(next, r) })
 }
-
-// roundTripper is an http.RoundTripper made of a function.
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // state reports every compartment: its size, the calls in flight, and those it failed fast.
 func (cs *compartments) state() app.Table {

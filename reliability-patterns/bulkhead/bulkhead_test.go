@@ -16,7 +16,6 @@ import (
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
-	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 func TestCompartment_failsFastWhenFull(t *testing.T) {
@@ -60,21 +59,11 @@ func TestCompartment_failsFastWhenFull(t *testing.T) {
 	resp.Body.Close()
 }
 
-// lab is a stack of the variant started for one test.
+// lab is rest with bulkheads, started for one test, and shipping's faults.
 type lab struct {
 	*acceptance.Suite
 	url      string
 	shipping faults.Client
-}
-
-func start(t *testing.T, env map[string]string) *lab {
-	t.Helper()
-	s, st := acceptance.Start(t, app.MustCompose(rest.Base, Pattern), acceptance.Options{Stack: stack.Options{Env: env}})
-	l := &lab{Suite: s, url: st.URL, shipping: faults.ViaGateway(st.URL, "shipping")}
-	t.Cleanup(func() { // before the stack stops: no request may hang past the test
-		_, _ = l.shipping.Set(context.Background(), faults.Settings{})
-	})
-	return l
 }
 
 // compartmentState is one of ordering's compartments as /api/lab/patterns shows it.
@@ -108,12 +97,13 @@ func (l *lab) order(p domain.Product) string {
 // hanging, the confirmations fill shipping's bulkhead and the next one fails
 // fast without reaching shipping, while items are still reserved at the warehouse.
 func TestBulkhead_slowShippingLeavesReservationsAlone(t *testing.T) {
-	l := start(t, map[string]string{"BULKHEAD_SHIPPING": "2"})
+	s, url, sh := acceptance.StartWithFaults(t, app.MustCompose(rest.Base, Pattern), map[string]string{"BULKHEAD_SHIPPING": "2"}, "shipping")
+	l := &lab{Suite: s, url: url, shipping: sh}
 	ids := []string{l.order(warehouse.Seed[0]), l.order(warehouse.Seed[1]), l.order(warehouse.Seed[2])}
 	if _, err := l.shipping.Set(context.Background(), faults.Settings{Down: faults.Hang}); err != nil {
 		t.Fatal(err)
 	}
-	start := l.requests(t)
+	before := l.requests(t)
 	var wg sync.WaitGroup
 	statuses := make([]int, 2)
 	for i, id := range ids[:2] {
@@ -122,14 +112,14 @@ func TestBulkhead_slowShippingLeavesReservationsAlone(t *testing.T) {
 	// Both confirmations hold a slot and both have reached shipping: a slot is
 	// taken a moment before shipping counts the request, so wait for both.
 	acceptance.Eventually(t, 10*time.Second, "two confirmations to wait for shipping", func() bool {
-		return l.bulkhead(t, "shipping").InFlight == 2 && l.requests(t)-start == 2
+		return l.bulkhead(t, "shipping").InFlight == 2 && l.requests(t)-before == 2
 	})
 
 	r := l.API().Do(http.MethodPost, "/api/orders/"+ids[2]+"/confirm", "", true)
 	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
 		t.Errorf("third confirm with shipping's bulkhead full: got %d %s, want 503 with Retry-After", r.Status, r.Body)
 	}
-	if got := l.requests(t) - start; got != 2 {
+	if got := l.requests(t) - before; got != 2 {
 		t.Errorf("the rejected confirm reached shipping: %d requests, want 2", got)
 	}
 	if it := l.AddItem(l.CreateOrder(acceptance.SeedCustomerID).OrderID, warehouse.Seed[3].ProductID, 1); it.Status != domain.ItemReserved {

@@ -6,26 +6,16 @@ package bulkhead
 
 import "github.com/microservice-patterns/lab/shared/app"
 
-// Pattern is the bulkhead, as the lab's catalogue lists it.
-var Pattern = &app.Pattern{
-	Name:        "bulkhead",
-	Category:    "reliability",
+// Pattern is the bulkhead. The gateway gets none: it bounds its clients with
+// its own upstream timeout.
+var Pattern = &app.Pattern{Name: "bulkhead", Category: "reliability", Fits: app.FitsSyncCalls,
 	Description: "a bounded pool of concurrent calls per downstream service; excess fails fast",
-	Fits:        app.FitsSyncCalls,
-	Extend:      extend,
-}
+	Extend:      app.ServicesOnly(loadSettings, extend)}
 
 func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
 
-// extend gives each service a compartment per callee; the gateway gets none.
-func extend(s app.Scope) (*app.Extension, error) {
-	if s.Service == "gateway" {
-		return nil, nil
-	}
-	sizes, err := loadSettings(s.Env)
-	if err != nil {
-		return nil, err
-	}
+// extend gives a service a compartment per callee.
+func extend(_ app.Scope, sizes settings) *app.Extension {
 	cs := &compartments{sizes: sizes}
-	return &app.Extension{Call: cs.partition, State: cs.state}, nil
+	return &app.Extension{Call: cs.partition, State: cs.state}
 }

@@ -132,13 +132,8 @@ func (bs *breakers) guard(callee string, next http.RoundTripper) http.RoundTripp
 	bs.mu.Lock()
 	bs.all = append(bs.all, b)
 	bs.mu.Unlock()
-	return roundTripper(func(r *http.Request) (*http.Response, error) { return b.call(next, r) })
+	return httpx.RoundTripperFunc(func(r *http.Request) (*http.Response, error) { return b.call(next, r) })
 }
-
-// roundTripper is an http.RoundTripper made of a function.
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // state reports every breaker: its state, the consecutive failures (those that
 // opened it, while it is open), the calls it failed fast, and how long it stays open.

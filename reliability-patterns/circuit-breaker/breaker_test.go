@@ -17,8 +17,8 @@ import (
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
+	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
-	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 // lab is a stack of the variant started for one test, with what the tests use.
@@ -30,12 +30,8 @@ type lab struct {
 
 func start(t *testing.T, env map[string]string) *lab {
 	t.Helper()
-	s, st := acceptance.Start(t, app.MustCompose(rest.Base, Pattern), acceptance.Options{Stack: stack.Options{Env: env}})
-	l := &lab{Suite: s, url: st.URL, warehouse: faults.ViaGateway(st.URL, "warehouse")}
-	t.Cleanup(func() { // before the stack stops: no request may hang past the test
-		_, _ = l.warehouse.Set(context.Background(), faults.Settings{})
-	})
-	return l
+	s, url, wh := acceptance.StartWithFaults(t, app.MustCompose(rest.Base, Pattern), env, "warehouse")
+	return &lab{Suite: s, url: url, warehouse: wh}
 }
 
 // addItem adds one of the first product to the order and returns the raw answer.
@@ -178,7 +174,7 @@ func (l *lab) waitState(t *testing.T, want string) {
 
 // waitForTheCaller is a service that answers only when the call's context ends,
 // with its error, as a transport does.
-var waitForTheCaller = roundTripper(func(r *http.Request) (*http.Response, error) {
+var waitForTheCaller = httpx.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 	<-r.Context().Done()
 	return nil, r.Context().Err()
 })
@@ -216,7 +212,7 @@ func TestBreaker_cancelledCallsAreNoFailures(t *testing.T) {
 func TestBreaker_cancelledTrialIsNoSuccess(t *testing.T) {
 	s := settings{Failures: 1, Cooldown: 50 * time.Millisecond, Trials: 1}
 	b := newBreaker("warehouse", s, slog.New(slog.DiscardHandler))
-	failing := roundTripper(func(*http.Request) (*http.Response, error) {
+	failing := httpx.RoundTripperFunc(func(*http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: http.StatusServiceUnavailable, Body: io.NopCloser(strings.NewReader(""))}, nil
 	})
 	resp, _ := b.call(failing, httptest.NewRequest(http.MethodGet, "http://warehouse/api/products", nil))

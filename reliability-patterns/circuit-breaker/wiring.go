@@ -4,31 +4,18 @@
 // circuit-breaker alone is rest plus breakers.
 package circuitbreaker
 
-import (
-	"github.com/microservice-patterns/lab/shared/app"
-)
+import "github.com/microservice-patterns/lab/shared/app"
 
-// Pattern is the circuit breaker, as the lab's catalogue lists it.
-var Pattern = &app.Pattern{
-	Name:        "circuit-breaker",
-	Category:    "reliability",
+// Pattern is the circuit breaker. The gateway gets no breaker, so that a client
+// always reaches ordering and learns why it fails.
+var Pattern = &app.Pattern{Name: "circuit-breaker", Category: "reliability", Fits: app.FitsSyncCalls,
 	Description: "a service stops calling a failing one for a while and fails fast instead (sony/gobreaker)",
-	Fits:        app.FitsSyncCalls,
-	Extend:      extend,
-}
+	Extend:      app.ServicesOnly(loadSettings, extend)}
 
 func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
 
-// extend gives each service breakers of its own for its calls; the gateway
-// gets none, so that a client always reaches ordering and learns why it fails.
-func extend(s app.Scope) (*app.Extension, error) {
-	if s.Service == "gateway" {
-		return nil, nil
-	}
-	settings, err := loadSettings(s.Env)
-	if err != nil {
-		return nil, err
-	}
+// extend gives a service breakers of its own for its calls, one per callee.
+func extend(s app.Scope, settings settings) *app.Extension {
 	bs := &breakers{settings: settings, log: s.Log}
-	return &app.Extension{Call: bs.guard, State: bs.state}, nil
+	return &app.Extension{Call: bs.guard, State: bs.state}
 }

@@ -13,33 +13,20 @@ import (
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
-// Pattern is the retry, as the lab's catalogue lists it.
-var Pattern = &app.Pattern{
-	Name:        "retry",
-	Category:    "reliability",
+// Pattern is the retry. The gateway retries nothing, so that a client's own
+// request is never sent twice behind its back.
+var Pattern = &app.Pattern{Name: "retry", Category: "reliability", Fits: app.FitsSyncCalls,
 	Description: "transient failures retried with exponential backoff and full jitter, within a budget",
-	Fits:        app.FitsSyncCalls,
-	Extend:      extend,
-}
+	Extend:      app.ServicesOnly(loadSettings, extend)}
 
 func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
 
-// extend gives each service's calls retries; the gateway retries nothing, so
-// that a client's own request is never sent twice behind its back.
-func extend(s app.Scope) (*app.Extension, error) {
-	if s.Service == "gateway" {
-		return nil, nil
-	}
-	settings, err := loadSettings(s.Env)
-	if err != nil {
-		return nil, err
-	}
+// extend gives a service's calls retries, counted per callee.
+func extend(s app.Scope, settings settings) *app.Extension {
 	counts := &counters{}
-	return &app.Extension{
-		Call: func(callee string, next http.RoundTripper) http.RoundTripper {
-			return &retrier{next: next, settings: settings, callee: callee, counts: counts,
-				log: s.Log, random: rand.Float64, sleep: httpx.Sleep, now: time.Now}
-		},
-		State: counts.state,
-	}, nil
+	retrier := func(callee string, next http.RoundTripper) http.RoundTripper {
+		return &retrier{next: next, settings: settings, callee: callee, counts: counts,
+			log: s.Log, random: rand.Float64, sleep: httpx.Sleep, now: time.Now}
+	}
+	return &app.Extension{Call: retrier, State: counts.state}
 }

@@ -13,35 +13,21 @@ import (
 	"github.com/microservice-patterns/lab/shared/app"
 )
 
-// Pattern is the timeout, as the lab's catalogue lists it.
-var Pattern = &app.Pattern{
-	Name:        "timeout",
-	Category:    "reliability",
+// Pattern is the timeout. The gateway keeps its own upstream timeout.
+var Pattern = &app.Pattern{Name: "timeout", Category: "reliability", Fits: app.FitsSyncCalls,
 	Description: "a deadline per call and a budget per request: a slow service becomes a fast 504",
-	Fits:        app.FitsSyncCalls,
-	Extend:      extend,
-}
+	Extend:      app.ServicesOnly(loadSettings, extend)}
 
 func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
 
-// extend gives each service a budget for every request it serves and a
-// deadline for every call it makes; the gateway keeps its own upstream timeout.
-func extend(s app.Scope) (*app.Extension, error) {
-	if s.Service == "gateway" {
-		return nil, nil
-	}
-	settings, err := loadSettings(s.Env)
-	if err != nil {
-		return nil, err
-	}
+// extend gives a service a budget for every request it serves and a deadline
+// for every call it makes.
+func extend(_ app.Scope, settings settings) *app.Extension {
 	cs := &counts{settings: settings}
-	return &app.Extension{
-		Inbound: []gin.HandlerFunc{budget(settings.Request)},
-		Call: func(callee string, next http.RoundTripper) http.RoundTripper {
-			return deadlines{next: next, call: settings.Call, count: cs.add(callee)}
-		},
-		State: cs.state,
-	}, nil
+	deadline := func(callee string, next http.RoundTripper) http.RoundTripper {
+		return deadlines{next: next, call: settings.Call, count: cs.add(callee)}
+	}
+	return &app.Extension{Inbound: []gin.HandlerFunc{budget(settings.Request)}, Call: deadline, State: cs.state}
 }
 
 // counts are the counts of one service's calls, per callee.

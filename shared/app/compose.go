@@ -116,6 +116,11 @@ func (v Variant) PatternNames() []string {
 // Compose makes a variant of base and patterns, or says in one line why they
 // do not go together.
 func Compose(base *Base, patterns ...*Pattern) (Variant, error) {
+	if base.Async != nil {
+		if err := base.Async.check(base); err != nil {
+			return Variant{}, fmt.Errorf("%s: %w", base.Name, err)
+		}
+	}
 	names := []string{base.Name}
 	seen := map[string]bool{}
 	for _, p := range patterns {
@@ -265,4 +270,20 @@ func TestedVariants(p *Pattern) ([]Variant, error) {
 		}
 	}
 	return out, nil
+}
+
+// ServicesOnly returns a Pattern.Extend for a pattern that leaves the gateway
+// alone: for each service it reads the pattern's settings from the stack's
+// environment (load) and builds the service's extension from them (build).
+func ServicesOnly[S any](load func(config.Getenv) (S, error), build func(Scope, S) *Extension) func(Scope) (*Extension, error) {
+	return func(s Scope) (*Extension, error) {
+		if s.Service == "gateway" {
+			return nil, nil
+		}
+		settings, err := load(s.Env)
+		if err != nil {
+			return nil, err
+		}
+		return build(s, settings), nil
+	}
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/messaging"
+	"github.com/microservice-patterns/lab/shared/services/ordering"
 )
 
 // recorder is a pattern whose wrapper records the callee of every call.
@@ -87,5 +89,20 @@ func TestExtend_failure(t *testing.T) {
 	}
 	if !closed {
 		t.Error("the extension built before the failure was not closed")
+	}
+}
+
+// TestCompose_refusesShadowedPorts: an asynchronous base takes ordering's ports
+// from Async.OrderingPorts; one that sets Base.OrderingPorts too is refused at
+// once instead of having one silently ignored.
+func TestCompose_refusesShadowedPorts(t *testing.T) {
+	ports := func(*Parts) (ordering.Ports, error) { return ordering.Ports{}, nil }
+	b := &Base{Name: "async", OrderingPorts: SyncOrderingPorts, Async: &Async{Style: messaging.Thin, OrderingPorts: ports}}
+	if _, err := Compose(b); err == nil || !strings.Contains(err.Error(), "Base.OrderingPorts") {
+		t.Errorf("got %v, want the shadowed ports named", err)
+	}
+	b.OrderingPorts = nil
+	if _, err := Compose(b); err != nil {
+		t.Errorf("without the shadow: %v", err)
 	}
 }

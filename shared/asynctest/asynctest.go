@@ -78,13 +78,11 @@ func NewRun(tb testing.TB, v app.Variant, brokerURL string) *Run {
 // Benchmark measures the whole order flow of v (acceptance.BenchmarkFlow) on a
 // run of its own on the test broker.
 func Benchmark(b *testing.B, v app.Variant) {
-	r := NewRun(b, v, Broker(b))
-	acceptance.BenchmarkFlow(b, v, r.Options)
+	acceptance.BenchmarkFlow(b, v, options(b, v))
 }
 
 // Latency measures the whole order flow of v one order at a time
 // (acceptance.BenchmarkLatency) on a run of its own on the test broker.
 func Latency(b *testing.B, v app.Variant) {
-	r := NewRun(b, v, Broker(b))
-	acceptance.BenchmarkLatency(b, v, r.Options)
+	acceptance.BenchmarkLatency(b, v, options(b, v))
 }

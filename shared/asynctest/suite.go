@@ -57,9 +57,9 @@ func AcceptancePostgres(t *testing.T, v app.Variant) {
 
 // options are the stack options of one test of v: a run on the test broker
 // when v uses one.
-func options(t *testing.T, v app.Variant) stack.Options {
+func options(tb testing.TB, v app.Variant) stack.Options {
 	if !v.Broker() {
 		return stack.Options{}
 	}
-	return NewRun(t, v, Broker(t)).Options
+	return NewRun(tb, v, Broker(tb)).Options
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -63,9 +64,9 @@ func TestGateway_events(t *testing.T) {
 	})
 }
 
-func TestGateway_faultsAndBreakers(t *testing.T) {
+func TestGateway_faults(t *testing.T) {
 	admin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/admin/faults" && r.URL.Path != "/admin/breakers" {
+		if r.URL.Path != "/admin/faults" {
 			http.NotFound(w, r)
 			return
 		}
@@ -85,7 +86,6 @@ func TestGateway_faultsAndBreakers(t *testing.T) {
 		{"sets a service's faults", http.MethodPut, "/api/lab/faults/warehouse", 200, ""},
 		{"maps a 404 to no fault injection", http.MethodGet, "/api/lab/faults/billing", 404, "variant rest has no fault injection"},
 		{"refuses an unknown service", http.MethodGet, "/api/lab/faults/payments", 404, `unknown service "payments"`},
-		{"reads ordering's breakers", http.MethodGet, "/api/lab/breakers", 200, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,11 +101,49 @@ func TestGateway_faultsAndBreakers(t *testing.T) {
 			}
 		})
 	}
-	t.Run("maps a 404 to no circuit breakers", func(t *testing.T) {
-		gw := mustGateway(t, servers{"ordering": none.URL})
-		resp, body := do(t, http.MethodGet, gw.URL+"/api/lab/breakers", nil)
-		if p := mustProblem(t, resp, body, 404); p.Detail != "variant rest has no circuit breakers" {
-			t.Errorf("detail: got %q", p.Detail)
-		}
-	})
+}
+
+// TestGateway_patterns: /api/lab/patterns gathers each service's
+// /admin/patterns and the gateway's own state into one answer per pattern, in
+// the display order, names a service that did not answer, and answers no
+// patterns for a variant without any; /api/lab/info says what the variant has.
+func TestGateway_patterns(t *testing.T) {
+	ordering := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"patterns":[{"pattern":"breaker","columns":["callee","state"],"rows":[["warehouse","open"]]}]}`))
+	}))
+	defer ordering.Close()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	local := func() ServiceStates {
+		return ServiceStates{Patterns: []NamedTable{{Pattern: "breaker", Table: Table{Columns: []string{"client"}, Rows: [][]any{{"ip"}}}}}}
+	}
+	gw := mustGateway(t, servers{"ordering": ordering.URL, "billing": down.URL},
+		WithPatterns("rest", []PatternInfo{{Name: "breaker", Category: "reliability", Description: "d"}}, local))
+	resp, body := do(t, http.MethodGet, gw.URL+"/api/lab/patterns", nil)
+	var got PatternsInfo
+	if err := json.Unmarshal([]byte(body), &got); resp.StatusCode != 200 || err != nil || len(got.Patterns) != 1 {
+		t.Fatalf("got %d %s, want one pattern", resp.StatusCode, body)
+	}
+	var seen []string
+	for _, st := range got.Patterns[0].Services {
+		seen = append(seen, st.Service+":"+fmt.Sprint(st.Rows)+st.Error)
+	}
+	want := "gateway:[[ip]] ordering:[[warehouse open]] billing:[]billing answered 503 Service Unavailable"
+	if strings.Join(seen, " ") != want {
+		t.Errorf("services: got %q, want %q", strings.Join(seen, " "), want)
+	}
+	var info LabInfo
+	_, body = do(t, http.MethodGet, gw.URL+"/api/lab/info", nil)
+	if err := json.Unmarshal([]byte(body), &info); err != nil || info.Base != "rest" || len(info.Patterns) != 1 ||
+		!info.Features.Patterns || info.Features.Events || !info.Features.Faults {
+		t.Errorf("info: got %+v, %v", info, err)
+	}
+
+	plain := mustGateway(t, servers{})
+	_, body = do(t, http.MethodGet, plain.URL+"/api/lab/patterns", nil)
+	if body != `{"variant":"rest","patterns":[]}` {
+		t.Errorf("a variant without patterns: got %s", body)
+	}
 }
