@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/messaging"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
@@ -154,7 +155,7 @@ func (l *lab) outage(ctx context.Context, f *fleet, c *shopper, d time.Duration,
 	old := f.procs[i]
 	old.signal(syscall.SIGTERM)
 	<-old.done
-	for down := time.Now(); time.Since(down) < d && ctx.Err() == nil; sleepCtx(ctx, 250*time.Millisecond) {
+	for down := time.Now(); time.Since(down) < d && ctx.Err() == nil; _ = httpx.Sleep(ctx, 250*time.Millisecond) {
 		fig.attempts++
 		o, status, err := c.open(ctx, warehouse.Seed[10].ProductID)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/customers"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
@@ -92,7 +93,7 @@ func (c *shopper) finish(ctx context.Context, orderID string, deadline time.Time
 		case o.Status == domain.OrderOpen && anyItem(o, domain.ItemRejected):
 			return fmt.Errorf("order %s: an item was rejected", orderID)
 		}
-		if !sleepCtx(ctx, wait) {
+		if httpx.Sleep(ctx, wait) != nil {
 			return ctx.Err()
 		}
 	}
@@ -107,16 +108,6 @@ func anyItem(o domain.Order, s domain.ItemStatus) bool {
 	return slices.ContainsFunc(o.Items, func(it domain.OrderItem) bool { return it.Status == s })
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
 
 // workload is the measured run: n orders of two items, by `workers` shoppers
 // at once, each from its creation until it is COMPLETED.
