@@ -31,6 +31,7 @@ alone (circuit-breaker) is rest plus that pattern.
   lab compare [-orders 200]        run rest, event-notification and event-carried-state-transfer
                                    under the same workload and a warehouse outage, and write
                                    the measured table to docs/comparison.md
+  lab broker [clean|check]         what the lab has on RabbitMQ per variant and run; remove it
 
 Settings come from the environment, with defaults that need nothing set:
   LAB_PORT_BASE (8080: the gateway; the services on the next five ports),
@@ -68,6 +69,8 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 		return demoCommand(ctx, hurry, root, args, stdout)
 	case "compare":
 		return compareCommand(ctx, hurry, root, args, stdout)
+	case "broker":
+		return brokerCommand(ctx, args, stdout)
 	}
 	fmt.Fprint(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -102,12 +102,12 @@ func (l *lab) compare(ctx context.Context, w workload, outage time.Duration, std
 		return fig, err
 	}
 	l.procEnv = func(name string) []string { return append(m.serviceEnv(name), "SHIPPING_DELAY=0") }
+	defer l.teardown() // after the stop: deferred calls run last first
 	f, took, err := l.start(ctx)
 	if err != nil {
 		return fig, err
 	}
 	defer func() { l.stop(f) }()
-	defer l.teardown()
 	fig.startupTaken = took
 	c := &shopper{base: "http://" + l.cfg.Addrs["gateway"],
 		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}}
@@ -181,14 +181,4 @@ func (l *lab) outage(ctx context.Context, f *fleet, c *shopper, d time.Duration,
 		}
 	}
 	return ctx.Err()
-}
-
-// teardown deletes the run's exchange and queues from the broker.
-func (l *lab) teardown() {
-	if !l.variant.Broker() {
-		return
-	}
-	if n, err := messaging.NewNames(l.variant.Name, l.cfg.RunID); err == nil {
-		_ = messaging.Teardown(l.cfg.AMQPURL, n, config.Services...)
-	}
 }

@@ -110,6 +110,7 @@ func (l *lab) demo(ctx context.Context, sc scenario, stdout io.Writer) (demoRun,
 	if err := l.freshConfig(data); err != nil {
 		return run, err
 	}
+	defer l.teardown() // after the stop: deferred calls run last first
 	f, took, err := l.start(ctx)
 	if err != nil {
 		return run, err

@@ -29,6 +29,7 @@ func (l *lab) smoke(ctx context.Context) error {
 		// Broker names of this run never meet those of another run.
 		l.cfg.RunID = fmt.Sprintf("smoke-%d", time.Now().UnixNano())
 	}
+	defer l.teardown() // after the stop: deferred calls run last first
 	f, took, err := l.start(ctx)
 	if err != nil {
 		return err

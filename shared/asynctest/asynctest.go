@@ -46,7 +46,8 @@ type Run struct {
 }
 
 // NewRun prepares a run of v on the broker at brokerURL: fresh data, a run id
-// of its own, and the run's exchange and queues deleted when the test ends.
+// of its own, and the run's exchange and queues deleted when the test ends
+// (after the stack stops: cleanups run last first), which the test then checks.
 func NewRun(tb testing.TB, v app.Variant, brokerURL string) *Run {
 	tb.Helper()
 	b := make([]byte, 5)
@@ -60,15 +61,11 @@ func NewRun(tb testing.TB, v app.Variant, brokerURL string) *Run {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() {
-		services := make([]string, 0, len(topology))
-		for s := range topology {
-			services = append(services, s)
-		}
-		if err := messaging.Teardown(brokerURL, names, services...); err != nil {
-			tb.Errorf("tear the run's broker names down: %v", err)
-		}
-	})
+	services := make([]string, 0, len(topology))
+	for s := range topology {
+		services = append(services, s)
+	}
+	tb.Cleanup(func() { teardown(tb, brokerURL, names, services) })
 	return &Run{ID: id, URL: brokerURL, Names: names, Options: stack.Options{
 		DataDir: tb.TempDir(),
 		Env:     map[string]string{"LAB_RUN_ID": id, "AMQP_URL": brokerURL},

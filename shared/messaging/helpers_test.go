@@ -40,12 +40,21 @@ func newNames(tb testing.TB, brokerURL string, services ...string) messaging.Nam
 	tb.Helper()
 	n, err := messaging.NewNames("test", "run-"+randomHex(6))
 	must(tb, err)
-	tb.Cleanup(func() {
-		if err := messaging.Teardown(brokerURL, n, services...); err != nil {
-			tb.Errorf("teardown: %v", err)
-		}
-	})
+	tb.Cleanup(func() { teardown(tb, brokerURL, n, services...) })
 	return n
+}
+
+// teardown deletes the run's names and asserts that none is left on the broker.
+func teardown(tb testing.TB, brokerURL string, n messaging.Names, services ...string) {
+	tb.Helper()
+	if err := messaging.Teardown(brokerURL, n, services...); err != nil {
+		tb.Errorf("teardown: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if left, err := messaging.Existing(ctx, brokerURL, n, services...); err != nil || len(left) > 0 {
+		tb.Errorf("after the teardown the broker still has %v (%v)", left, err)
+	}
 }
 
 // forEachDB runs suite against a fresh service database of every dialect.

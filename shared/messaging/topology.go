@@ -1,8 +1,9 @@
 package messaging
 
 import (
-	"errors"
+	"context"
 	"fmt"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -10,7 +11,7 @@ import (
 // declareExchange declares the variant's durable topic exchange. Declaring is
 // idempotent, so every process declares what it uses when it (re)connects.
 func declareExchange(ch *amqp.Channel, n Names) error {
-	if err := ch.ExchangeDeclare(n.Exchange(), amqp.ExchangeTopic, true, false, false, false, nil); err != nil {
+	if err := ch.ExchangeDeclare(n.Exchange(), amqp.ExchangeTopic, true, n.run != "", false, false, nil); err != nil {
 		return fmt.Errorf("declare exchange %s: %w", n.Exchange(), err)
 	}
 	return nil
@@ -20,21 +21,26 @@ func declareExchange(ch *amqp.Channel, n Names) error {
 // each event type it handles, and its dead-letter exchange and queue. The queue
 // names the dead-letter exchange as its own, so a message the broker rejects
 // (or one nacked without requeue) lands there too.
+//
+// A run's names (with a run id) carry the safety net: the queues an expiry
+// (x-expires) and the exchanges auto-delete, so the broker removes them once
+// their queues are gone. The named topology keeps the arguments it always had:
+// a queue declared again with other arguments is refused (PRECONDITION_FAILED).
 func declareConsumer(ch *amqp.Channel, n Names, service string, types []string) error {
 	if err := declareExchange(ch, n); err != nil {
 		return err
 	}
 	dlx, dlq, queue := n.DeadLetterExchange(service), n.DeadLetterQueue(service), n.Queue(service)
-	if err := ch.ExchangeDeclare(dlx, amqp.ExchangeFanout, true, false, false, false, nil); err != nil {
+	if err := ch.ExchangeDeclare(dlx, amqp.ExchangeFanout, true, n.run != "", false, false, nil); err != nil {
 		return fmt.Errorf("declare exchange %s: %w", dlx, err)
 	}
-	if _, err := ch.QueueDeclare(dlq, true, false, false, false, nil); err != nil {
+	if _, err := ch.QueueDeclare(dlq, true, false, false, false, n.queueArgs(n.expiry.DeadLetter, nil)); err != nil {
 		return fmt.Errorf("declare queue %s: %w", dlq, err)
 	}
 	if err := ch.QueueBind(dlq, "", dlx, false, nil); err != nil {
 		return fmt.Errorf("bind %s: %w", dlq, err)
 	}
-	args := amqp.Table{"x-dead-letter-exchange": dlx}
+	args := n.queueArgs(n.expiry.Queue, amqp.Table{"x-dead-letter-exchange": dlx})
 	if _, err := ch.QueueDeclare(queue, true, false, false, false, args); err != nil {
 		return fmt.Errorf("declare queue %s: %w", queue, err)
 	}
@@ -44,6 +50,18 @@ func declareConsumer(ch *amqp.Channel, n Names, service string, types []string) 
 		}
 	}
 	return nil
+}
+
+// queueArgs adds a run's expiry to args; the named topology gets args as they are.
+func (n Names) queueArgs(expiry time.Duration, args amqp.Table) amqp.Table {
+	if n.run == "" || expiry <= 0 {
+		return args
+	}
+	out := amqp.Table{"x-expires": expiry.Milliseconds()}
+	for k, v := range args {
+		out[k] = v
+	}
+	return out
 }
 
 // Declare connects to the broker at url and declares the exchange and the
@@ -59,25 +77,13 @@ func Declare(url string, n Names, service string, types []string) error {
 }
 
 // Teardown deletes the exchange of n and the queues and dead-letter exchanges of
-// the services; tests call it when they end. Names that do not exist are no error.
+// the services, dead letters included; tests call it when they end. Names that
+// do not exist are no error.
 func Teardown(url string, n Names, services ...string) error {
-	return withChannel(url, n.connectionName("teardown"), func(ch *amqp.Channel) error {
-		var errs []error
-		for _, s := range services {
-			for _, q := range []string{n.Queue(s), n.DeadLetterQueue(s)} {
-				if _, err := ch.QueueDelete(q, false, false, false); err != nil {
-					errs = append(errs, fmt.Errorf("delete queue %s: %w", q, err))
-				}
-			}
-			if err := ch.ExchangeDelete(n.DeadLetterExchange(s), false, false); err != nil {
-				errs = append(errs, fmt.Errorf("delete exchange %s: %w", n.DeadLetterExchange(s), err))
-			}
-		}
-		if err := ch.ExchangeDelete(n.Exchange(), false, false); err != nil {
-			errs = append(errs, fmt.Errorf("delete exchange %s: %w", n.Exchange(), err))
-		}
-		return errors.Join(errs...)
-	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := TeardownRun(ctx, url, n, services, false)
+	return err
 }
 
 // withChannel runs fn on a channel of a short-lived connection.
