@@ -108,7 +108,6 @@ func anyItem(o domain.Order, s domain.ItemStatus) bool {
 	return slices.ContainsFunc(o.Items, func(it domain.OrderItem) bool { return it.Status == s })
 }
 
-
 // workload is the measured run: n orders of two items, by `workers` shoppers
 // at once, each from its creation until it is COMPLETED.
 type workload struct {
