@@ -14,12 +14,21 @@ UI_DEPS  := $(UI_DIR)/node_modules/.package-lock.json
 UI_SRC   := $(shell find $(UI_DIR)/src $(UI_DIR)/public $(UI_DIR)/index.html $(UI_DIR)/vite.config.ts \
               $(UI_DIR)/tsconfig.json -type f 2>/dev/null)
 
+# Containers: one image serves every variant (deploy/Containerfile). Podman runs
+# with deploy/containers.conf (runc, lower limits); docker when podman is absent.
+IMAGE   ?= localhost/lab:dev
+VARIANT ?= rest
+ENGINE  := $(firstword $(shell command -v podman docker 2>/dev/null))
+ENGINE_ENV := $(if $(findstring podman,$(ENGINE)),CONTAINERS_CONF=$(CURDIR)/deploy/containers.conf)
+COMPOSE_FILE := deploy/compose/compose.yaml
+IMAGE_STAGE  := .lab/image
+
 .DEFAULT_GOAL := run
-.PHONY: help run list ui ui-fresh test test-ui smoke bench compare clean $(LAB)
+.PHONY: help run list ui ui-fresh test test-ui smoke bench compare clean $(LAB) images images-local compose-check k8s k8s-check
 
 help: ## list the targets
 	@echo "usage: make <target>"
-	@grep -hE '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-12s %s\n", $$1, $$2 }'
+	@grep -hE '^[a-zA-Z0-9%_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-14s %s\n", $$1, $$2 }'
 
 run: run-rest ## run the baseline variant (rest): open http://localhost:8080, Ctrl-C stops it
 
@@ -72,6 +81,7 @@ $(UI_INDEX): $(UI_DEPS) $(UI_SRC)
 test: ## vet, every Go test with the race detector, the smoke run, the UI's unit and browser tests
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory k8s-check compose-check
 	@$(MAKE) --no-print-directory test-ui
 
 test-ui: $(LAB) ## the UI's unit tests, then rest and an async variant as processes through the acceptance suite and the browser
@@ -86,6 +96,35 @@ endif
 
 bench: ## run the flow benchmarks of every base and every pattern on rest (BENCHTIME=3s)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./cmd/lab/
+
+images: ## build the one image of every variant (IMAGE=localhost/lab:dev) with podman or docker (deploy/Containerfile)
+	@test -n "$(ENGINE)" || { echo "make: neither podman nor docker is installed"; exit 1; }
+	$(ENGINE_ENV) $(ENGINE) build -f deploy/Containerfile -t $(IMAGE) .
+
+images-local: ui-fresh ## the same image from a binary and UI built here, for hosts that cannot pull base images
+	@test -n "$(ENGINE)" || { echo "make: neither podman nor docker is installed"; exit 1; }
+	rm -rf $(IMAGE_STAGE) && mkdir -p $(IMAGE_STAGE)/data $(IMAGE_STAGE)/ui
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o $(IMAGE_STAGE)/lab ./cmd/lab
+	@if [ -f $(UI_INDEX) ]; then cp -R $(UI_DIR)/dist/. $(IMAGE_STAGE)/ui/; \
+	 else echo "make: no built UI: the image's gateway serves the API only"; fi
+	@cp /etc/ssl/certs/ca-certificates.crt $(IMAGE_STAGE)/ 2>/dev/null || \
+	 { echo "make: no /etc/ssl/certs/ca-certificates.crt: the image trusts no CA"; : > $(IMAGE_STAGE)/ca-certificates.crt; }
+	$(ENGINE_ENV) $(ENGINE) build -f deploy/Containerfile.local -t $(IMAGE) $(IMAGE_STAGE)
+
+compose-check: ## validate deploy/compose/compose.yaml with docker-compose (or docker compose) config
+	@if command -v docker-compose >/dev/null; then c=docker-compose; \
+	 elif docker compose version >/dev/null 2>&1; then c="docker compose"; \
+	 else echo "make: neither docker-compose nor docker compose is installed: $(COMPOSE_FILE) is not checked"; \
+	   test -z "$$CI"; exit; fi; \
+	 $$c -f $(COMPOSE_FILE) config -q && $$c -f $(COMPOSE_FILE) --profile security config -q && \
+	 echo "$(COMPOSE_FILE): valid ($$c)"
+
+k8s: ## print the Kubernetes manifests of a variant: make k8s VARIANT=retry | kubectl apply -f -
+	@$(GO) -C tools tool kustomize build ../deploy/k8s/overlays/$(VARIANT)
+
+k8s-check: ## build every overlay of deploy/k8s and decode each object strictly (tools/k8scheck)
+	$(GO) -C tools vet ./...
+	$(GO) -C tools test -count=1 ./...
 
 clean: ## remove the binaries, the built UI and the data of every variant (in data/, or LAB_DATA_DIR)
 	rm -rf bin data $(UI_DIR)/dist $(UI_DIR)/test-results $(if $(LAB_DATA_DIR),$(LAB_DATA_DIR))
