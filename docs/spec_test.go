@@ -39,6 +39,7 @@ var contractOperations = map[string][]string{
 	"/api/reservations/{reservationId}":              {"GET"},
 	"/api/orders":                                    {"GET", "POST"},
 	"/api/orders/{orderId}":                          {"GET"},
+	"/api/orders/{orderId}/events":                   {"GET"}, // event-sourcing only
 	"/api/orders/{orderId}/items":                    {"POST"},
 	"/api/orders/{orderId}/items/{itemId}":           {"GET", "DELETE"},
 	"/api/orders/{orderId}/confirm":                  {"POST"},

@@ -45,6 +45,7 @@ import (
 // Deps is what the wiring of one service can draw on.
 type Deps struct {
 	Config config.Service
+	Env    config.Getenv // the stack's environment: a base reads its own settings from it
 	Log    *slog.Logger
 	calls  func(callee string) *http.Client
 }
@@ -71,7 +72,7 @@ func Build(ctx context.Context, v Variant, cfg config.Service, env config.Getenv
 		exts.close()
 		return nil, fmt.Errorf("%s: open database: %w", cfg.Name, err)
 	}
-	d := Deps{Config: cfg, Log: log, calls: exts.clients(cfg.HTTPTimeout)}
+	d := Deps{Config: cfg, Env: env, Log: log, calls: exts.clients(cfg.HTTPTimeout)}
 	w := syncWiring(v, db, d)
 	if v.Broker() {
 		if w, err = asyncWiring(ctx, v, db, d, exts); err != nil {

@@ -35,6 +35,11 @@ type Async struct {
 	OrderingPorts func(p *Parts) (ordering.Ports, error)
 	// Replicas gives every service the tables of local copies (Parts.Replicas).
 	Replicas bool
+	// OrderingStore, when set, keeps ordering's orders instead of the store's
+	// orders table decorated with events (events.Ordering): it returns the
+	// repository the choreographed core runs on, which publishes the order
+	// events through em itself (event sourcing's event store does).
+	OrderingStore func(ctx context.Context, p *Parts, em messaging.Emitter) (ordering.Repository, error)
 }
 
 // Reaction builds one service's handling of one event type from the service's parts.

@@ -74,7 +74,7 @@ func asyncWiring(ctx context.Context, v Variant, db *store.DB, d Deps, exts exte
 // public routes (no internal ones: no service commands another), seeds it,
 // which announces its data, and starts the relay, the consumer and the shipper.
 func (s *asyncService) register(ctx context.Context, e *gin.Engine) error {
-	seed, err := s.build(e)
+	seed, err := s.build(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *asyncService) register(ctx context.Context, e *gin.Engine) error {
 
 // build makes the running service's core over its repository decorated with
 // events, registers its routes, and returns its seeding, if it has one.
-func (s *asyncService) build(e *gin.Engine) (func(context.Context) error, error) {
+func (s *asyncService) build(ctx context.Context, e *gin.Engine) (func(context.Context) error, error) {
 	p, db := s.p, s.p.DB
 	em := messaging.Emitter{Source: "/" + p.Config.Name, Style: s.a.Style, Tx: p.Outbox}
 	switch p.Config.Name {
@@ -121,7 +121,13 @@ func (s *asyncService) build(e *gin.Engine) (func(context.Context) error, error)
 		if err != nil {
 			return nil, fmt.Errorf("wire ordering: %w", err)
 		}
-		if p.Ordering, err = ordering.NewChoreography(events.Ordering(store.NewOrders(db), em), ports); err != nil {
+		repo := events.Ordering(store.NewOrders(db), em)
+		if s.a.OrderingStore != nil {
+			if repo, err = s.a.OrderingStore(ctx, p, em); err != nil {
+				return nil, fmt.Errorf("wire ordering's store: %w", err)
+			}
+		}
+		if p.Ordering, err = ordering.NewChoreography(repo, ports); err != nil {
 			return nil, err
 		}
 		ordering.Routes(e, p.Ordering)

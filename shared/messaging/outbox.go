@@ -14,8 +14,6 @@ import (
 	"io/fs"
 	"sync/atomic"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/microservice-patterns/lab/shared/store"
 )
 
@@ -45,18 +43,7 @@ func Migrate(ctx context.Context, db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	dialect := goose.DialectPostgres
-	if db.Dialect == store.SQLite {
-		dialect = goose.DialectSQLite3
-	}
-	p, err := goose.NewProvider(dialect, db.SQL, fsys, goose.WithTableName(MigrationTable))
-	if err != nil {
-		return fmt.Errorf("prepare messaging migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate messaging tables: %w", err)
-	}
-	return nil
+	return store.MigrateSet(ctx, db, fsys, MigrationTable, "messaging tables")
 }
 
 // Publisher publishes events as part of the caller's work. The outbox

@@ -29,16 +29,23 @@ func MigrateReplicas(ctx context.Context, db *DB) error {
 	if err != nil {
 		return err
 	}
+	return MigrateSet(ctx, db, fsys, ReplicaMigrationTable, "replica tables")
+}
+
+// MigrateSet brings a set of goose migrations beside the service's own up to
+// date in db, recording them in goose's table named table; what names the set
+// in an error; opts add to goose's provider (Go migrations …).
+func MigrateSet(ctx context.Context, db *DB, fsys fs.FS, table, what string, opts ...goose.ProviderOption) error {
 	dialect := goose.DialectPostgres
 	if db.Dialect == SQLite {
 		dialect = goose.DialectSQLite3
 	}
-	p, err := goose.NewProvider(dialect, db.SQL, fsys, goose.WithTableName(ReplicaMigrationTable))
+	p, err := goose.NewProvider(dialect, db.SQL, fsys, append(opts, goose.WithTableName(table))...)
 	if err != nil {
-		return fmt.Errorf("prepare replica migrations: %w", err)
+		return fmt.Errorf("prepare the migrations of the %s: %w", what, err)
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate replica tables: %w", err)
+		return fmt.Errorf("migrate the %s: %w", what, err)
 	}
 	return nil
 }

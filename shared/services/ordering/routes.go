@@ -27,7 +27,8 @@ type API interface {
 func Routes(r gin.IRouter, s API) {
 	r.GET("/api/orders", func(c *gin.Context) { listOrders(c, s) })
 	r.POST("/api/orders", httpx.Create(func(o domain.Order) string { return "/api/orders/" + o.OrderID }, s.Create))
-	r.GET("/api/orders/:orderId", httpx.ByID("orderId", s.Order))
+	r.GET("/api/orders/:orderId", func(c *gin.Context) { getOrder(c, s) })
+	historyRoutes(r, s)
 	r.POST("/api/orders/:orderId/confirm", httpx.ByID("orderId", s.Confirm))
 	r.POST("/api/orders/:orderId/cancel", httpx.ByID("orderId", s.Cancel))
 	r.POST("/api/orders/:orderId/items", func(c *gin.Context) { addItem(c, s) })

@@ -1,48 +1,46 @@
-// Pattern: Event-carried state transfer. Each service announces its changes as
-// fat events that carry the whole resource; a service that cares takes what it
-// needs from the event, and keeps local copies of the data it reads often, so
-// it never calls another service back. Consumers keep working while an owner
-// is down, at the price of bigger messages, data held twice, and copies that
-// are only eventually up to date (a product just created may be unknown to
-// ordering for a few milliseconds).
-//
-// The reactions below are the ones that need more than ids. The shared part of
-// the flow (app.Choreography) confirms and releases reservations and moves the
-// order to SHIPPED and COMPLETED.
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/messaging"
+	"github.com/microservice-patterns/lab/shared/services/ordering"
+)
+
+// StateTransfer are the reactions of event-carried state transfer that need
+// more than ids: each takes what it needs from the fat event or from a local
+// copy that other events keep (Async.Replicas), and never calls back. The
+// event-carried-state-transfer base runs them, and so does event sourcing,
+// whose ordering publishes the same fat events from its event store.
 //
 // A copy can be rebuilt from scratch: delete its rows (or the service's
 // database) and restart the owner. Customers and the warehouse announce every
 // customer and product each time they start (their seeding replays
 // customer.created and product.changed), and copying is an upsert, so the
 // copy fills up again and repeats change nothing.
-
-package eventcarriedstatetransfer
-
-import (
-	"context"
-	"fmt"
-
-	"github.com/microservice-patterns/lab/shared/app"
-	"github.com/microservice-patterns/lab/shared/domain"
-	"github.com/microservice-patterns/lab/shared/messaging"
-)
-
-// reactions are this variant's event handlers, by consuming service and event type.
-var reactions = app.Reactions{
-	"warehouse": {messaging.OrderItemAdded: app.InTx(reserveAddedItem)},
+var StateTransfer = Reactions{
+	"warehouse": {messaging.OrderItemAdded: InTx(reserveAddedItem)},
 	"ordering": {
-		messaging.ReservationChanged: app.InTx(recordReservation),
-		messaging.ProductChanged:     app.InTx(copyProduct),
-		messaging.CustomerCreated:    app.InTx(copyCustomer),
+		messaging.ReservationChanged: InTx(recordReservation),
+		messaging.ProductChanged:     InTx(copyProduct),
+		messaging.CustomerCreated:    InTx(copyCustomer),
 	},
 	"shipping": {
-		messaging.OrderConfirmed:  app.InTx(shipConfirmedOrder),
-		messaging.CustomerCreated: app.InTx(copyCustomer),
+		messaging.OrderConfirmed:  InTx(shipConfirmedOrder),
+		messaging.CustomerCreated: InTx(copyCustomer),
 	},
 	"billing": {
-		messaging.OrderShipped:    app.InTx(invoiceShippedOrder),
-		messaging.CustomerCreated: app.InTx(copyCustomer),
+		messaging.OrderShipped:    InTx(invoiceShippedOrder),
+		messaging.CustomerCreated: InTx(copyCustomer),
 	},
+}
+
+// LocalCopies gives ordering its copies of customers and products (Async.OrderingPorts),
+// so it takes orders while customers or the warehouse are down.
+func LocalCopies(p *Parts) (ordering.Ports, error) {
+	return ordering.Ports{Customers: p.Replicas, Catalog: p.Replicas}, nil
 }
 
 // orderEvent is the data of an order event: the order, and the item an item event is about.
@@ -53,7 +51,7 @@ type orderEvent struct {
 
 // reserveAddedItem: order.item-added {order…, itemId} → the warehouse reserves
 // the item's stock and announces reservation.changed.
-func reserveAddedItem(ctx context.Context, p *app.Parts, ev messaging.Event) error {
+func reserveAddedItem(ctx context.Context, p *Parts, ev messaging.Event) error {
 	var o orderEvent
 	if err := ev.DecodeData(&o); err != nil {
 		return err
@@ -68,7 +66,7 @@ func reserveAddedItem(ctx context.Context, p *app.Parts, ev messaging.Event) err
 }
 
 // recordReservation: reservation.changed {reservation…} → ordering records the item's outcome.
-func recordReservation(ctx context.Context, p *app.Parts, ev messaging.Event) error {
+func recordReservation(ctx context.Context, p *Parts, ev messaging.Event) error {
 	var r domain.Reservation
 	if err := ev.DecodeData(&r); err != nil {
 		return err
@@ -77,7 +75,7 @@ func recordReservation(ctx context.Context, p *app.Parts, ev messaging.Event) er
 }
 
 // copyProduct: product.changed {product…} → ordering updates its copy of the catalogue.
-func copyProduct(ctx context.Context, p *app.Parts, ev messaging.Event) error {
+func copyProduct(ctx context.Context, p *Parts, ev messaging.Event) error {
 	var pr domain.Product
 	if err := ev.DecodeData(&pr); err != nil {
 		return err
@@ -87,7 +85,7 @@ func copyProduct(ctx context.Context, p *app.Parts, ev messaging.Event) error {
 
 // copyCustomer: customer.created {customer…} → a copy of the customer, for
 // ordering's checks, shipping's address and billing's name.
-func copyCustomer(ctx context.Context, p *app.Parts, ev messaging.Event) error {
+func copyCustomer(ctx context.Context, p *Parts, ev messaging.Event) error {
 	var c domain.Customer
 	if err := ev.DecodeData(&c); err != nil {
 		return err
@@ -97,7 +95,7 @@ func copyCustomer(ctx context.Context, p *app.Parts, ev messaging.Event) error {
 
 // shipConfirmedOrder: order.confirmed {order…} → shipping ships the order's
 // items to the address in its copy (→ shipment.shipped).
-func shipConfirmedOrder(ctx context.Context, p *app.Parts, ev messaging.Event) error {
+func shipConfirmedOrder(ctx context.Context, p *Parts, ev messaging.Event) error {
 	o, c, err := orderAndCustomer(ctx, p, ev)
 	if err != nil {
 		return err
@@ -108,7 +106,7 @@ func shipConfirmedOrder(ctx context.Context, p *app.Parts, ev messaging.Event) e
 
 // invoiceShippedOrder: order.shipped {order…} → billing invoices the order's
 // lines to the name in its copy (→ invoice.issued).
-func invoiceShippedOrder(ctx context.Context, p *app.Parts, ev messaging.Event) error {
+func invoiceShippedOrder(ctx context.Context, p *Parts, ev messaging.Event) error {
 	o, c, err := orderAndCustomer(ctx, p, ev)
 	if err != nil {
 		return err
@@ -120,7 +118,7 @@ func invoiceShippedOrder(ctx context.Context, p *app.Parts, ev messaging.Event) 
 // orderAndCustomer takes the order from the event and its customer from the
 // local copy. A customer the copy has not heard of yet is retried: its
 // customer.created is on the way.
-func orderAndCustomer(ctx context.Context, p *app.Parts, ev messaging.Event) (domain.Order, domain.Customer, error) {
+func orderAndCustomer(ctx context.Context, p *Parts, ev messaging.Event) (domain.Order, domain.Customer, error) {
 	var o orderEvent
 	if err := ev.DecodeData(&o); err != nil {
 		return domain.Order{}, domain.Customer{}, err
