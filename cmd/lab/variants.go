@@ -5,6 +5,9 @@ package main
 // here, and nowhere else; a new base adds its line to communication-patterns/bases.go.
 import (
 	_ "github.com/microservice-patterns/lab/communication-patterns"
+	_ "github.com/microservice-patterns/lab/observability-patterns/logging"
+	_ "github.com/microservice-patterns/lab/observability-patterns/metrics"
+	_ "github.com/microservice-patterns/lab/observability-patterns/tracing"
 	_ "github.com/microservice-patterns/lab/reliability-patterns/bulkhead"
 	_ "github.com/microservice-patterns/lab/reliability-patterns/circuit-breaker"
 	_ "github.com/microservice-patterns/lab/reliability-patterns/rate-limiting"

@@ -67,6 +67,7 @@ func Build(ctx context.Context, v Variant, cfg config.Service, env config.Getenv
 	if err != nil {
 		return nil, err
 	}
+	log = exts.logger(log)
 	db, err := store.OpenService(ctx, cfg.Name, cfg.DatabaseURL, cfg.SQLitePath)
 	if err != nil {
 		exts.close()

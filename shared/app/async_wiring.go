@@ -29,6 +29,7 @@ type asyncService struct {
 	reactions Reactions
 	relay     *messaging.Relay
 	consumer  *messaging.Consumer
+	observer  *messaging.Observer
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -61,8 +62,9 @@ func asyncWiring(ctx context.Context, v Variant, db *store.DB, d Deps, exts exte
 		return nil, err
 	}
 	s := &asyncService{a: a, exts: exts, p: p, names: names, reactions: reactions, cancel: func() {}}
+	s.observer = exts.observer(p.Outbox)
 	s.relay = messaging.NewRelay(p.Outbox, d.Config.AMQPURL, names,
-		messaging.RelayConfig{Logger: d.Log, Topology: reactions.Topology()})
+		messaging.RelayConfig{Logger: d.Log, Topology: reactions.Topology(), Observer: s.observer})
 	return &wiring{
 		checks:   map[string]httpx.Check{"database": db.Ping, "broker": s.brokerReady, "copies": s.copiesReady},
 		register: s.register,
@@ -86,7 +88,7 @@ func (s *asyncService) register(ctx context.Context, e *gin.Engine) error {
 	if byType := s.reactions[s.p.Config.Name]; len(byType) > 0 {
 		s.consumer, err = messaging.NewConsumer(s.p.Config.AMQPURL, s.names, s.p.Config.Name, s.p.DB, nil,
 			messaging.ConsumerConfig{Outbox: s.p.Outbox, Logger: s.p.Log, Retry: consumerRetry,
-				Prepare: prepares(byType, s.p, s.exts)})
+				Prepare: prepares(byType, s.p, s.exts), Observer: s.observer})
 		if err != nil {
 			return err
 		}

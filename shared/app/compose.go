@@ -79,6 +79,14 @@ type Extension struct {
 	// Handle wraps each event handler of an asynchronous service as it runs
 	// in the consumer's transaction.
 	Handle func(eventType string, h messaging.Handler) messaging.Handler
+	// Messaging observes the relay and the consumer of an asynchronous
+	// service (its spans, its counters), given the service's outbox. Of the
+	// patterns' observers, the first tracer provider is used and every
+	// callback is called.
+	Messaging func(outbox *messaging.Outbox) *messaging.Observer
+	// Logger replaces the service's logger (Scope.Log, Deps.Log, the access
+	// log) with one derived from it, before anything logs.
+	Logger func(*slog.Logger) *slog.Logger
 	// Close releases what the extension holds when the service stops.
 	Close func() error
 }

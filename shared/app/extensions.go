@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/gateway"
@@ -141,4 +143,59 @@ func (xs extensions) close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// observer combines the patterns' messaging observers of the service, or nil.
+func (xs extensions) observer(outbox *messaging.Outbox) *messaging.Observer {
+	var all []*messaging.Observer
+	for _, x := range xs {
+		if x.Messaging != nil {
+			if o := x.Messaging(outbox); o != nil {
+				all = append(all, o)
+			}
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	out := &messaging.Observer{}
+	for _, o := range all {
+		if out.Tracer == nil {
+			out.Tracer = o.Tracer
+		}
+	}
+	out.SpanAttributes = func(ev messaging.Event) []attribute.KeyValue {
+		var attrs []attribute.KeyValue
+		for _, o := range all {
+			if o.SpanAttributes != nil {
+				attrs = append(attrs, o.SpanAttributes(ev)...)
+			}
+		}
+		return attrs
+	}
+	out.Published = func(ctx context.Context, ev messaging.Event) {
+		for _, o := range all {
+			if o.Published != nil {
+				o.Published(ctx, ev)
+			}
+		}
+	}
+	out.Consumed = func(ctx context.Context, typ, outcome string) {
+		for _, o := range all {
+			if o.Consumed != nil {
+				o.Consumed(ctx, typ, outcome)
+			}
+		}
+	}
+	return out
+}
+
+// logger derives the service's logger through every pattern's Logger, in the variant's order.
+func (xs extensions) logger(log *slog.Logger) *slog.Logger {
+	for _, x := range xs {
+		if x.Logger != nil {
+			log = x.Logger(log)
+		}
+	}
+	return log
 }

@@ -18,6 +18,7 @@ func BuildGateway(v Variant, cfg config.Gateway, env config.Getenv, log *slog.Lo
 	if err != nil {
 		return nil, nil, err
 	}
+	log = exts.logger(log)
 	var opts []gateway.Option
 	if b := v.base(); b.Gateway != nil {
 		if opts, err = b.Gateway(cfg, log); err != nil {

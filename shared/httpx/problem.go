@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/microservice-patterns/lab/shared/domain"
 )
@@ -24,6 +25,8 @@ type Problem struct {
 	Detail   string              `json:"detail,omitempty"`
 	Instance string              `json:"instance,omitempty"`
 	Errors   []domain.FieldError `json:"errors,omitempty"`
+	// TraceID names the request's trace when a tracing pattern records one.
+	TraceID string `json:"traceId,omitempty"`
 }
 
 // StatusOf maps a domain error code to its HTTP status: the one place where that happens.
@@ -105,6 +108,9 @@ func slug(status int) string {
 func WriteProblem(c *gin.Context, p Problem) {
 	if p.Instance == "" {
 		p.Instance = c.Request.URL.Path
+	}
+	if sc := trace.SpanContextFromContext(c.Request.Context()); p.TraceID == "" && sc.HasTraceID() {
+		p.TraceID = sc.TraceID().String()
 	}
 	if p.Status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", "1")

@@ -49,6 +49,8 @@ type ConsumerConfig struct {
 	// Prepare holds the event types handled in two steps (see Prepare); a type
 	// is either here or in the consumer's Handlers. Its keys are bound too.
 	Prepare map[string]Prepare
+	// Observer, when set, traces each delivery and is told of its outcome.
+	Observer *Observer
 }
 
 // Consumer receives the events of one service's queue: manual acks, bounded
@@ -186,16 +188,23 @@ func (c *Consumer) handle(ctx context.Context, s *session, d amqp.Delivery) erro
 	if !ok && !prepared {
 		return c.deadLetter(ctx, s, d, fmt.Errorf("no handler for event type %q", ev.Type), 1)
 	}
-	attempts, err := c.process(ctx, d, ev, h, prep)
+	dup := new(bool)
+	attempts, err := c.process(context.WithValue(ctx, duplicateKey{}, dup), d, ev, h, prep)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err() // shutting down: the broker delivers it again later
 	}
 	if err != nil {
+		c.cfg.Observer.consumed(ctx, ev.Type, OutcomeDeadLettered)
 		return c.deadLetter(ctx, s, d, err, attempts)
 	}
 	if err := d.Ack(false); err != nil {
 		return fmt.Errorf("ack event %s: %w", ev.ID, err)
 	}
+	outcome := OutcomeOK
+	if *dup {
+		outcome = OutcomeDuplicate
+	}
+	c.cfg.Observer.consumed(ctx, ev.Type, outcome)
 	return nil
 }
 
@@ -210,6 +219,7 @@ func (c *Consumer) attempt(ctx context.Context, ev Event, h Handler, prep Prepar
 	}
 	if done {
 		c.log.Debug("duplicate event skipped", "id", ev.ID, "type", ev.Type)
+		markDuplicate(ctx)
 		return nil
 	}
 	if h, err = prep(ctx, ev); err != nil {
@@ -224,7 +234,7 @@ func (c *Consumer) attempt(ctx context.Context, ev Event, h Handler, prep Prepar
 // process runs the handler until it succeeds, fails permanently or has used its
 // attempts, and returns how many it used.
 func (c *Consumer) process(ctx context.Context, d amqp.Delivery, ev Event, h Handler, prep Prepare) (int, error) {
-	ctx, span := startConsumerSpan(ctx, d.Headers, c.queue, ev)
+	ctx, span := startConsumerSpan(ctx, c.cfg.Observer, d, c.queue, ev)
 	defer span.End()
 	for attempt := 1; ; attempt++ {
 		err := c.attempt(ctx, ev, h, prep)
@@ -236,6 +246,7 @@ func (c *Consumer) process(ctx context.Context, d amqp.Delivery, ev Event, h Han
 			return attempt, err
 		}
 		wait := c.cfg.Retry.Backoff.delay(attempt - 1)
+		c.cfg.Observer.consumed(ctx, ev.Type, OutcomeRetried)
 		c.log.Warn("handler failed; retrying", "id", ev.ID, "type", ev.Type, "attempt", attempt, "err", err,
 			"retry_in", wait)
 		if !sleep(ctx, wait) {

@@ -53,6 +53,7 @@ func (c *Consumer) once(ctx context.Context, ev Event, h Handler) error {
 		}
 		if !fresh {
 			c.log.Debug("duplicate event skipped", "id", ev.ID, "type", ev.Type)
+			markDuplicate(ctx)
 			return nil
 		}
 		handlerErr = h(ctx, ev)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // RelayConfig tunes a Relay; the zero value takes the defaults.
@@ -30,6 +32,8 @@ type RelayConfig struct {
 	// does) each time it connects, before it publishes, so that no event is
 	// published while the queue of a service that has not started yet is missing.
 	Topology map[string][]string
+	// Observer, when set, traces each publication and is told of each confirm.
+	Observer *Observer
 }
 
 // Relay publishes the rows of an outbox, in insertion order, as persistent
@@ -168,12 +172,21 @@ func (r *Relay) fetch(ctx context.Context) ([]outboxRow, error) {
 // returns the seq of every row up to the first that was not confirmed.
 func (r *Relay) publish(ctx context.Context, s *session, rows []outboxRow) ([]int64, error) {
 	confirms := make([]*amqp.DeferredConfirmation, 0, len(rows))
+	spans := make([]trace.Span, 0, len(rows))
+	defer func() {
+		for _, span := range spans {
+			span.End() // the unconfirmed ones: each confirmed span has ended already
+		}
+	}()
 	var pubErr error
 	for _, row := range rows {
+		span, headers := startProducerSpan(ctx, r.cfg.Observer, r.names.Exchange(), row)
+		spans = append(spans, span)
 		dc, err := s.ch.PublishWithDeferredConfirmWithContext(ctx, r.names.Exchange(), row.typ, false, false,
-			row.publishing())
+			row.publishing(headers))
 		if err != nil {
 			pubErr = fmt.Errorf("publish event %s: %w", row.id, err)
+			span.SetStatus(codes.Error, pubErr.Error())
 			break
 		}
 		confirms = append(confirms, dc)
@@ -183,30 +196,36 @@ func (r *Relay) publish(ctx context.Context, s *session, rows []outboxRow) ([]in
 	sent := make([]int64, 0, len(confirms))
 	for i, dc := range confirms {
 		acked, err := dc.WaitContext(wctx)
+		if err == nil && !acked && s.ch.IsClosed() {
+			err = fmt.Errorf("connection lost before the confirm of event %s", rows[i].id)
+		} else if err == nil && !acked {
+			err = fmt.Errorf("broker refused event %s", rows[i].id)
+		} else if err != nil {
+			err = fmt.Errorf("wait for the confirm of event %s: %w", rows[i].id, err)
+		}
 		if err != nil {
-			return sent, fmt.Errorf("wait for the confirm of event %s: %w", rows[i].id, err)
+			spans[0].SetStatus(codes.Error, err.Error())
+			return sent, err
 		}
-		if !acked && s.ch.IsClosed() {
-			return sent, fmt.Errorf("connection lost before the confirm of event %s", rows[i].id)
-		}
-		if !acked {
-			return sent, fmt.Errorf("broker refused event %s", rows[i].id)
-		}
+		spans[0].End()
+		spans = spans[1:]
+		r.cfg.Observer.published(ctx, rows[i])
 		sent = append(sent, rows[i].seq)
 	}
 	return sent, pubErr
 }
 
 // publishing is the AMQP message of a row: the CloudEvents document as body,
-// the event's id, type and time repeated in the properties, persistent.
-func (row outboxRow) publishing() amqp.Publishing {
+// the event's id, type and time repeated in the properties, persistent;
+// headers carry the trace context and the request id.
+func (row outboxRow) publishing(headers amqp.Table) amqp.Publishing {
 	var meta struct {
 		Time   time.Time `json:"time"`
 		Source string    `json:"source"`
 	}
 	_ = json.Unmarshal(row.payload, &meta) // written by AddToOutbox: it decodes
 	return amqp.Publishing{
-		Headers: amqpHeaders(row.headers), ContentType: ContentType, DeliveryMode: amqp.Persistent,
+		Headers: headers, ContentType: ContentType, DeliveryMode: amqp.Persistent,
 		MessageId: row.id, Type: row.typ, Timestamp: meta.Time, AppId: meta.Source, Body: row.payload,
 	}
 }

@@ -1,0 +1,101 @@
+package logging
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	eventnotification "github.com/microservice-patterns/lab/communication-patterns/event-notification"
+	"github.com/microservice-patterns/lab/communication-patterns/rest"
+	"github.com/microservice-patterns/lab/observability-patterns/tracing"
+	"github.com/microservice-patterns/lab/shared/app"
+	"github.com/microservice-patterns/lab/shared/telemetry/telemetrytest"
+)
+
+// lines is a log sink that many goroutines write to.
+type lines struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lines) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(b)
+}
+
+// of returns the decoded lines whose request_id is id.
+func (l *lines) of(t *testing.T, id string) []map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for _, s := range strings.Split(strings.TrimSpace(l.buf.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			t.Fatalf("not a JSON line: %q", s)
+		}
+		if m["request_id"] == id {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func start(t *testing.T, base *app.Base) (*lines, string) {
+	l := &lines{}
+	v := app.MustCompose(base, tracing.Pattern, New(l))
+	st := telemetrytest.Start(t, v, map[string]string{"LOG_LEVEL": "debug"})
+	return l, st.URL
+}
+
+// TestRestLinesCorrelate: every process writes the confirm's lines with its
+// request id, its trace id and the order's id.
+func TestRestLinesCorrelate(t *testing.T) {
+	l, gw := start(t, rest.Base)
+	o := telemetrytest.PlaceOrder(t, gw)
+	rid := o.Confirm.Get("X-Request-ID")
+	traceID := strings.Split(o.Confirm.Get("traceparent"), "-")[1]
+	var services []string
+	for _, m := range l.of(t, rid) {
+		for _, k := range []string{"time", "level", "msg", "service", "span_id"} {
+			if m[k] == nil || m[k] == "" {
+				t.Errorf("line %v has no %s", m, k)
+			}
+		}
+		if m["trace_id"] != traceID || m["order_id"] != o.ID {
+			t.Errorf("line %v: want trace_id %s and order_id %s", m, traceID, o.ID)
+		}
+		if s, _ := m["service"].(string); !slices.Contains(services, s) {
+			services = append(services, s)
+		}
+	}
+	slices.Sort(services)
+	if want := []string{"billing", "customers", "gateway", "ordering", "shipping", "warehouse"}; !slices.Equal(services, want) {
+		t.Errorf("the confirm's lines come from %v, want %v", services, want)
+	}
+}
+
+// TestEventNotificationRequestIDCrossesTheBroker: the consumers' calls back
+// to ordering, made while handling the confirm's events, carry the confirm's
+// request id, which only the message headers can have brought them.
+func TestEventNotificationRequestIDCrossesTheBroker(t *testing.T) {
+	l, gw := start(t, eventnotification.Base)
+	o := telemetrytest.PlaceOrder(t, gw)
+	rid := o.Confirm.Get("X-Request-ID")
+	callbacks := 0
+	for _, m := range l.of(t, rid) {
+		if m["msg"] == "request" && m["method"] == http.MethodGet && m["service"] != "gateway" {
+			callbacks++
+			if m["order_id"] != o.ID || m["trace_id"] == nil {
+				t.Errorf("callback line %v: want order_id %s and a trace_id", m, o.ID)
+			}
+		}
+	}
+	if callbacks == 0 {
+		t.Fatal("no line of a call made while handling the confirm's events carries its request id")
+	}
+}
