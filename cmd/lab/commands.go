@@ -28,13 +28,15 @@ alone (circuit-breaker) is rest plus that pattern.
   lab serve <variant> <service>    run one process of a variant (customers, ordering,
                                    warehouse, shipping, billing or gateway): what lab run
                                    starts, and what a container runs
+  lab token [-password p] <user>   print an access token of user for the gateway of a
+                                   running security variant (ada, grace, alan, margaret, admin)
   lab compare [-orders 200]        run rest, event-notification and event-carried-state-transfer
                                    under the same workload and a warehouse outage, and write
                                    the measured table to docs/comparison.md
   lab broker [clean|check]         what the lab has on RabbitMQ per variant and run; remove it
 
 Settings come from the environment, with defaults that need nothing set:
-  LAB_PORT_BASE (8080: the gateway; the services on the next five ports),
+  LAB_PORT_BASE (8080: the gateway; the services on the next five ports; auth on the sixth),
   GATEWAY_ADDR and <SERVICE>_ADDR, <SERVICE>_URL, LAB_DATA_DIR, AMQP_URL, LOG_LEVEL,
   LOG_FORMAT, LAB_READY_TIMEOUT, LAB_STOP_GRACE, NO_COLOR.
 `
@@ -71,6 +73,8 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 		return compareCommand(ctx, hurry, root, args, stdout)
 	case "broker":
 		return brokerCommand(ctx, args, stdout)
+	case "token":
+		return tokenCommand(ctx, args[1:], stdout)
 	}
 	fmt.Fprint(os.Stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -112,7 +116,8 @@ func variantCommand(ctx context.Context, hurry <-chan os.Signal, root string, ar
 		return err
 	}
 	colour := !cfg.NoColor && isTerminal(os.Stdout) && stdout == os.Stdout
-	l := &lab{root: root, variant: v, cfg: cfg, console: newConsole(stdout, colour, names()), hurry: hurry}
+	l := &lab{root: root, variant: v, cfg: cfg, hurry: hurry}
+	l.console = newConsole(stdout, colour, l.names())
 	l.command = l.selfCommand
 	if args[0] == "smoke" {
 		l.browser = *withUI

@@ -42,6 +42,13 @@ func names() []string {
 	return append(append([]string(nil), config.Services...), "gateway")
 }
 
+// names returns the processes of this lab in start order: the extra
+// processes of its patterns (the identity provider …), which the services
+// need from their start, then the services, then the gateway.
+func (l *lab) names() []string {
+	return append(l.variant.ProcessNames(config.Env), names()...)
+}
+
 // selfCommand runs one process of the variant with this very binary:
 // lab serve <variant> <service>, and lab serve <variant> gateway.
 func (l *lab) selfCommand(name string) *exec.Cmd {
@@ -78,7 +85,7 @@ func (l *lab) run(ctx context.Context) error {
 // each is ready. It answers how long the processes took to be ready. On an
 // error nothing is left running.
 func (l *lab) start(ctx context.Context) (*fleet, time.Duration, error) {
-	if err := checkPorts(names(), l.cfg.Addrs); err != nil {
+	if err := checkPorts(l.names(), l.cfg.Addrs); err != nil {
 		return nil, 0, err
 	}
 	if l.variant.Broker() {
@@ -109,7 +116,7 @@ func (l *lab) start(ctx context.Context) (*fleet, time.Duration, error) {
 
 // spawn starts every process; when one cannot start, it stops those started.
 func (l *lab) spawn() (*fleet, error) {
-	all := names()
+	all := l.names()
 	f := &fleet{exits: make(chan *proc, len(all))}
 	for i, name := range all {
 		p, err := startProc(name, l.cfg.Addrs[name], l.procCommand(name), l.console.process(i, name), f.exits)
@@ -142,10 +149,12 @@ func (l *lab) stop(f *fleet) {
 func (l *lab) env() []string {
 	env := []string{"LAB_VARIANT=" + l.variant.Name, "LAB_DATA_DIR=" + l.dataDir()}
 	urls := l.cfg.URLs.ByName()
-	for _, name := range names() {
+	for _, name := range l.names() {
 		upper := strings.ToUpper(name)
 		env = append(env, upper+"_ADDR="+l.cfg.Addrs[name])
 		if u, ok := urls[name]; ok {
+			env = append(env, upper+"_URL="+u)
+		} else if u, ok := l.cfg.URLOf[name]; ok && name != "gateway" {
 			env = append(env, upper+"_URL="+u)
 		}
 	}

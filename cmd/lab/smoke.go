@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/config"
@@ -38,6 +39,23 @@ func (l *lab) smoke(ctx context.Context) error {
 	gateway := "http://" + config.DialAddr(l.cfg.Addrs["gateway"])
 	l.console.Printf("lab: %s ready in %s — running the tests against %s", l.variant.Name, took.Round(time.Millisecond), gateway)
 	env := append(os.Environ(), "LAB_URL="+gateway, "LAB_VARIANT="+l.variant.Name, "LAB_RUN_ID="+l.cfg.RunID)
+	procEnv := map[string]string{}
+	for _, kv := range l.env() {
+		k, v, _ := strings.Cut(kv, "=")
+		procEnv[k] = v
+	}
+	token, err := l.variant.Login(ctx, func(k string) string {
+		if v, ok := procEnv[k]; ok {
+			return v
+		}
+		return config.Env(k)
+	}, "admin")
+	if err != nil {
+		return fmt.Errorf("log in as admin: %w", err)
+	}
+	if token != "" {
+		env = append(env, "LAB_TOKEN="+token)
+	}
 	suites := []suite{{"the acceptance suite", []string{"go", "test", "-tags", "smoke", "-count=1", "./shared/acceptance/"}}}
 	if l.browser {
 		suites = append(suites, suite{"the browser tests", []string{"npm", "--prefix", "ui-frontend", "run", "--silent", "e2e"}})

@@ -13,4 +13,7 @@ import (
 	_ "github.com/microservice-patterns/lab/reliability-patterns/rate-limiting"
 	_ "github.com/microservice-patterns/lab/reliability-patterns/retry"
 	_ "github.com/microservice-patterns/lab/reliability-patterns/timeout"
+	_ "github.com/microservice-patterns/lab/security-patterns/client-credentials"
+	_ "github.com/microservice-patterns/lab/security-patterns/token-exchange"
+	_ "github.com/microservice-patterns/lab/security-patterns/token-relay"
 )

@@ -15,9 +15,17 @@ import (
 
 // API is a client of the lab's public API through the gateway, as any client would use it.
 type API struct {
-	t    testing.TB
-	base string
-	http *http.Client
+	t     testing.TB
+	base  string
+	http  *http.Client
+	token string // sent as a bearer token when set
+}
+
+// authorize adds the suite's bearer token, if it has one, to req.
+func (a *API) authorize(req *http.Request) {
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
 }
 
 // Response is a decoded answer.
@@ -56,6 +64,7 @@ func (a *API) Do(method, path, body string, invalid bool) Response {
 	if invalid {
 		req.Header.Set(ContractInvalidOnPurposeHeader, "1")
 	}
+	a.authorize(req)
 	resp, err := a.http.Do(req)
 	if err != nil {
 		a.t.Fatalf("%s %s: %v", method, path, err)
@@ -148,6 +157,7 @@ func (s *Suite) try(method, path string, v any, want int, out any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	s.api.authorize(req)
 	resp, err := s.api.http.Do(req)
 	if err != nil {
 		return err

@@ -71,7 +71,12 @@ func benchStack(b *testing.B, v app.Variant, opts stack.Options) (s *Suite, p, q
 	if err != nil {
 		b.Fatalf("start %s: %v", v.Name, err)
 	}
-	s = New(b, st.URL, Options{Timeout: 30 * time.Second})
+	token, err := v.Login(context.Background(), st.Env(), "admin")
+	if err != nil {
+		st.Stop()
+		b.Fatalf("log in to %s as admin: %v", v.Name, err)
+	}
+	s = New(b, st.URL, Options{Timeout: 30 * time.Second, Token: token})
 	s.api.http.Transport = http.DefaultTransport // measure the lab, not the contract checker
 	a, c := s.NewProduct(domain.MaxStock, 100), s.NewProduct(domain.MaxStock, 250)
 	s.warmUp(a.ProductID, c.ProductID)

@@ -23,6 +23,10 @@ type Options struct {
 	Timeout time.Duration
 	// Stack changes how RunInProcess starts the variant.
 	Stack stack.Options
+	// Token, when set, is sent as a bearer token with every request: a security
+	// variant's API is closed to anonymous clients. Start logs in as "admin"
+	// when the variant's patterns say how (app.Pattern.Login).
+	Token string
 }
 
 // Suite is the state shared by the scenarios of one run.
@@ -54,7 +58,7 @@ func New(t testing.TB, baseURL string, opts Options) *Suite {
 		sh.initial[p.ProductID] = p.Stock
 	}
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: checker.Transport(http.DefaultTransport)}
-	return &Suite{t: t, api: &API{t: t, base: baseURL, http: hc}, opts: opts, shared: sh}
+	return &Suite{t: t, api: &API{t: t, base: baseURL, http: hc, token: opts.Token}, opts: opts, shared: sh}
 }
 
 // With returns the suite bound to a subtest.
@@ -93,7 +97,8 @@ func Run(t *testing.T, baseURL string, opts Options) {
 // RunInProcess starts the variant in this process on loopback ports with fresh
 // SQLite databases and runs the suite against it.
 func RunInProcess(t *testing.T, v app.Variant, opts Options) {
-	_, st := Start(t, v, opts)
+	s, st := Start(t, v, opts)
+	opts.Token = s.opts.Token
 	Run(t, st.URL, opts)
 }
 
@@ -110,6 +115,11 @@ func Start(t testing.TB, v app.Variant, opts Options) (*Suite, *stack.Stack) {
 		t.Fatalf("start %s: %v", v.Name, err)
 	}
 	t.Cleanup(st.Stop)
+	if opts.Token == "" {
+		if opts.Token, err = v.Login(context.Background(), st.Env(), "admin"); err != nil {
+			t.Fatalf("log in to %s as admin: %v", v.Name, err)
+		}
+	}
 	return New(t, st.URL, opts), st
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +51,13 @@ type Pattern struct {
 	// Extend builds the pattern's extension of one service (or of the gateway,
 	// Scope.Service "gateway"); nil, nil leaves that service alone.
 	Extend func(s Scope) (*Extension, error)
+	// Processes are processes of their own that the pattern adds to the
+	// variant, started before the services (see Process).
+	Processes []Process
+	// Login, when set, returns an access token of the named user for the
+	// variant's gateway, from the stack's settings (env): the acceptance suite
+	// logs in as "admin" and sends it with every request.
+	Login func(ctx context.Context, env config.Getenv, user string) (string, error)
 }
 
 // Scope is what a pattern builds one service's extension from.

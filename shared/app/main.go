@@ -23,6 +23,9 @@ func Serve(v Variant, name string) error {
 	if name == "gateway" {
 		return serveGateway(ctx, v)
 	}
+	if _, ok := v.process(name); ok {
+		return serveProcess(ctx, v, name)
+	}
 	cfg, err := config.LoadService(name, v.Name, config.Env)
 	if err != nil {
 		return err
@@ -64,6 +67,27 @@ func serveGateway(ctx context.Context, v Variant) error {
 	}
 	defer closeGateway()
 	log.Info("listening", "variant", v.Name, "addr", ln.Addr().String(), "ui", cfg.UIDist)
+	return serve(ctx, ln, h, log)
+}
+
+// serveProcess runs an extra process of the variant's patterns (Process).
+func serveProcess(ctx context.Context, v Variant, name string) error {
+	cfg, err := config.LoadProcess(name, config.Env)
+	if err != nil {
+		return err
+	}
+	log := config.NewLogger(cfg.Log, name)
+	ln, err := httpx.Listen(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	h, closeProcess, err := BuildProcess(ctx, v, name, cfg.URL, config.Env, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeProcess()
+	log.Info("listening", "variant", v.Name, "addr", ln.Addr().String(), "url", cfg.URL)
 	return serve(ctx, ln, h, log)
 }
 

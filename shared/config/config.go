@@ -96,6 +96,28 @@ func LoadService(name, variant string, env Getenv) (Service, error) {
 	return s, r.err
 }
 
+// Process is what an extra process of a pattern (app.Process) needs to know.
+type Process struct {
+	Name string
+	Addr string // <NAME>_ADDR
+	URL  string // <NAME>_URL: where clients reach it, by default http:// and its listen address
+	Log  Log
+}
+
+// LoadProcess reads the configuration of the extra process name, whose
+// default port is DefaultPorts[name].
+func LoadProcess(name string, env Getenv) (Process, error) {
+	port, ok := DefaultPorts[name]
+	if !ok {
+		return Process{}, fmt.Errorf("unknown process %q: it has no port in config.DefaultPorts", name)
+	}
+	r := reader{env: env}
+	upper := strings.ToUpper(name)
+	p := Process{Name: name, Addr: r.str(upper+"_ADDR", fmt.Sprintf("127.0.0.1:%d", port)), Log: loadLog(&r)}
+	p.URL = r.str(upper+"_URL", "http://"+DialAddr(p.Addr))
+	return p, r.err
+}
+
 // LoadGateway reads the configuration of the gateway.
 func LoadGateway(env Getenv) (Gateway, error) {
 	r := reader{env: env}
@@ -206,6 +228,7 @@ type Test struct {
 	PostgresURL string // LAB_TEST_POSTGRES_URL
 	AMQPURL     string // AMQP_URL
 	LabURL      string // LAB_URL: a running lab's gateway, for the smoke test
+	LabToken    string // LAB_TOKEN: the bearer token the smoke test sends to a security variant
 }
 
 // LoadTest reads the configuration of the tests.
@@ -216,5 +239,6 @@ func LoadTest(env Getenv) Test {
 		PostgresURL: r.str("LAB_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"),
 		AMQPURL:     r.str("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
 		LabURL:      r.str("LAB_URL", "http://127.0.0.1:8080"),
+		LabToken:    r.str("LAB_TOKEN", ""),
 	}
 }

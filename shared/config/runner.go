@@ -14,12 +14,13 @@ type Runner struct {
 	// GATEWAY_ADDR and <SVC>_ADDR; LAB_PORT_BASE moves the default ports
 	// (base for the gateway, base+1 for customers …) so that a second run fits beside the first.
 	Addrs        map[string]string
-	URLs         URLs          // <SVC>_URL; by default http:// and the service's listen address
-	AMQPURL      string        // AMQP_URL
-	RunID        string        // LAB_RUN_ID
-	NoColor      bool          // NO_COLOR: any value turns colours off
-	ReadyTimeout time.Duration // LAB_READY_TIMEOUT: how long the services may take to be ready
-	StopGrace    time.Duration // LAB_STOP_GRACE: how long a process may take to stop before it is killed
+	URLs         URLs              // <SVC>_URL; by default http:// and the service's listen address
+	URLOf        map[string]string // <NAME>_URL of every process in DefaultPorts, the extra ones too
+	AMQPURL      string            // AMQP_URL
+	RunID        string            // LAB_RUN_ID
+	NoColor      bool              // NO_COLOR: any value turns colours off
+	ReadyTimeout time.Duration     // LAB_READY_TIMEOUT: how long the services may take to be ready
+	StopGrace    time.Duration     // LAB_STOP_GRACE: how long a process may take to stop before it is killed
 }
 
 // LoadRunner reads the configuration of the lab runner.
@@ -30,16 +31,21 @@ func LoadRunner(env Getenv) (Runner, error) {
 		r.fail("LAB_PORT_BASE", fmt.Errorf("want a port between 1 and 65525, got %d", base))
 	}
 	addrs := map[string]string{}
-	for _, name := range append([]string{"gateway"}, Services...) {
+	for name := range DefaultPorts { // the gateway, the services and the patterns' extra processes
 		port := base + DefaultPorts[name] - DefaultPorts["gateway"]
 		addrs[name] = r.str(strings.ToUpper(name)+"_ADDR", fmt.Sprintf("127.0.0.1:%d", port))
 	}
 	url := func(name string) string {
 		return r.str(strings.ToUpper(name)+"_URL", "http://"+DialAddr(addrs[name]))
 	}
+	urls := map[string]string{}
+	for name := range DefaultPorts {
+		urls[name] = url(name)
+	}
 	return Runner{
 		DataDir: r.str("LAB_DATA_DIR", "data"),
 		Addrs:   addrs,
+		URLOf:   urls,
 		URLs: URLs{Customers: url("customers"), Ordering: url("ordering"), Warehouse: url("warehouse"),
 			Shipping: url("shipping"), Billing: url("billing")},
 		AMQPURL:      r.str("AMQP_URL", "amqp://guest:guest@localhost:5672/"),

@@ -88,6 +88,10 @@ func slug(status int) string {
 	switch status {
 	case http.StatusBadRequest:
 		return "invalid-request"
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusForbidden:
+		return "forbidden"
 	case http.StatusNotFound:
 		return "not-found"
 	case http.StatusConflict:

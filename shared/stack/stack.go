@@ -34,9 +34,11 @@ type Options struct {
 type Stack struct {
 	URL      string            // the gateway's base URL
 	Services map[string]string // each service's base URL
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	errs     chan error
+	// Processes are the base URLs of the patterns' extra processes (app.Process).
+	Processes map[string]string
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	errs      chan error
 	// what StopService and StartService need (stack_control.go)
 	v       app.Variant
 	env     config.Getenv
@@ -47,6 +49,7 @@ type Stack struct {
 	stopped []stoppedService
 	// closeGateway releases what the gateway's extensions hold
 	closeGateway func() error
+	extra        []func() error // close the extra processes
 }
 
 // Start starts every service of the variant and the gateway on 127.0.0.1:0.
@@ -55,8 +58,9 @@ func Start(ctx context.Context, v app.Variant, opts Options) (*Stack, error) {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	listeners := map[string]net.Listener{}
-	st := &Stack{Services: map[string]string{}, errs: make(chan error, 8), v: v, log: opts.Log, running: map[string]*running{}}
-	for _, name := range append([]string{"gateway"}, config.Services...) {
+	st := &Stack{Services: map[string]string{}, Processes: map[string]string{}, errs: make(chan error, 8), v: v, log: opts.Log, running: map[string]*running{}}
+	extra := v.ProcessNames(func(k string) string { return opts.Env[k] })
+	for _, name := range append(append([]string{"gateway"}, extra...), config.Services...) {
 		ln, err := httpx.Listen("127.0.0.1:0")
 		if err != nil {
 			closeAll(listeners)
@@ -67,10 +71,21 @@ func Start(ctx context.Context, v app.Variant, opts Options) (*Stack, error) {
 	}
 	st.URL = st.Services["gateway"]
 	delete(st.Services, "gateway")
+	for _, name := range extra {
+		st.Processes[name] = st.Services[name]
+		delete(st.Services, name)
+	}
 	env := stackEnv(v, st, opts)
 	st.env = env
 	ctx, st.cancel = context.WithCancel(ctx)
 	st.ctx = ctx
+	for _, name := range extra {
+		if err := st.startProcess(ctx, v, name, env, listeners[name], opts.Log); err != nil {
+			closeAll(listeners)
+			st.Stop()
+			return nil, err
+		}
+	}
 	for _, name := range config.Services {
 		if err := st.startService(ctx, v, name, env, listeners[name], opts.Log); err != nil {
 			closeAll(listeners)
@@ -91,6 +106,9 @@ func Start(ctx context.Context, v app.Variant, opts Options) (*Stack, error) {
 func stackEnv(v app.Variant, st *Stack, opts Options) config.Getenv {
 	env := map[string]string{"LAB_VARIANT": v.Name, "LAB_DATA_DIR": opts.DataDir, "SHIPPING_DELAY": opts.ShipDelay.String()}
 	for name, u := range st.Services {
+		env[strings.ToUpper(name)+"_URL"] = u
+	}
+	for name, u := range st.Processes {
 		env[strings.ToUpper(name)+"_URL"] = u
 	}
 	for name, u := range opts.DatabaseURLs {
@@ -114,6 +132,21 @@ func (st *Stack) startService(ctx context.Context, v app.Variant, name string, e
 	st.track(ctx, name, ln, svc)
 	return nil
 }
+
+// startProcess starts an extra process of the variant's patterns.
+func (st *Stack) startProcess(ctx context.Context, v app.Variant, name string, env config.Getenv, ln net.Listener, log *slog.Logger) error {
+	h, closeProcess, err := app.BuildProcess(ctx, v, name, st.Processes[name], env, log.With("service", name))
+	if err != nil {
+		return err
+	}
+	st.extra = append(st.extra, closeProcess)
+	st.serve(ctx, ln, h, log)
+	return nil
+}
+
+// Env returns the settings the stack's services were started with (the
+// URLs of every process among them).
+func (st *Stack) Env() config.Getenv { return st.env }
 
 func (st *Stack) startGateway(ctx context.Context, v app.Variant, env config.Getenv, ln net.Listener, log *slog.Logger) error {
 	cfg, err := config.LoadGateway(env)
@@ -157,6 +190,10 @@ func (st *Stack) Stop() {
 		_ = st.closeGateway()
 		st.closeGateway = nil
 	}
+	for _, c := range st.extra {
+		_ = c()
+	}
+	st.extra = nil
 }
 
 func closeAll(ls map[string]net.Listener) {

@@ -1,0 +1,47 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/microservice-patterns/lab/shared/app"
+	"github.com/microservice-patterns/lab/shared/config"
+)
+
+// Source gives the token for one call of a service (or of the gateway) to callee.
+type Source func(ctx context.Context) (string, error)
+
+// Outbound is how a security pattern sends a service's calls: the token
+// source for each callee, and the pattern's state for the lab panel.
+type Outbound struct {
+	For   func(callee string) Source
+	State func() app.Table
+}
+
+// Extend builds a security pattern's extension of one service or of the
+// gateway: inbound, the gateway's BFF or the service's guard; outbound, the
+// pattern's own choice of token (out, given the settings).
+func Extend(s app.Scope, out func(s app.Scope, settings Settings) Outbound) (*app.Extension, error) {
+	settings, err := LoadSettings(s.Env)
+	if err != nil {
+		return nil, err
+	}
+	var inbound gin.HandlerFunc
+	if s.Service == "gateway" {
+		inbound = NewBFF(settings, config.NewReader(s.Env).String("GATEWAY_PUBLIC_URL", "")).Middleware
+	} else {
+		cfg, err := config.LoadService(s.Service, s.Variant, s.Env)
+		if err != nil {
+			return nil, err
+		}
+		inbound = NewGuard(s.Service, cfg.URLs.ByName()[s.Service], settings).Middleware
+	}
+	o := out(s, settings)
+	return &app.Extension{
+		Auth:  []gin.HandlerFunc{inbound},
+		Call:  func(callee string, next http.RoundTripper) http.RoundTripper { return Authorize(next, o.For(callee)) },
+		State: o.State,
+	}, nil
+}
