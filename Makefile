@@ -24,7 +24,7 @@ COMPOSE_FILE := deploy/compose/compose.yaml
 IMAGE_STAGE  := .lab/image
 
 .DEFAULT_GOAL := run
-.PHONY: help run list ui ui-fresh test test-ui smoke bench compare clean $(LAB) images images-local compose-check k8s k8s-check
+.PHONY: help run list ui ui-fresh test test-ui smoke bench compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -42,6 +42,9 @@ smoke: smoke-rest ## start rest on fresh data, run the acceptance suite against 
 
 smoke-%: $(LAB) ## the same for another variant: make smoke-retry
 	@LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke $*
+
+drill-abort: ## the abort drill, longer: 800 orders of clients that give up, kill -9 of ordering, then the invariants
+	LAB_DRILL_ROUNDS=$${LAB_DRILL_ROUNDS:-800} LAB_PORT_BASE=$${LAB_PORT_BASE:-58080} $(GO) test -count=1 -timeout 10m -v -run TestDrill_abortAndKill ./shared/acceptance/
 
 compare: $(LAB) ## measure rest and the two asynchronous variants under the same load: writes docs/comparison.md
 	@$(LAB) compare

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -101,7 +103,7 @@ func (s *EventStore) Order(ctx context.Context, id string) (domain.Order, error)
 }
 
 // Orders folds every stream, newest first; customerID and status, when set, filter.
-func (s *EventStore) Orders(ctx context.Context, customerID string, status domain.OrderStatus) ([]domain.Order, error) {
+func (s *EventStore) Orders(ctx context.Context, customerID string, status domain.OrderStatus, page domain.Page) ([]domain.Order, error) {
 	states, err := s.current(ctx, "customer_id", customerID)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
@@ -111,6 +113,24 @@ func (s *EventStore) Orders(ctx context.Context, customerID string, status domai
 		if status == "" || st.order.Status == status {
 			out = append(out, st.order)
 		}
+	}
+	// The list's stable order, newest first (domain.Page), folded in memory:
+	// the stream holds no table of current state to sort in SQL.
+	slices.SortFunc(out, func(a, b domain.Order) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.OrderID, a.OrderID)
+	})
+	if page.After != "" {
+		i := slices.IndexFunc(out, func(o domain.Order) bool { return o.OrderID == page.After })
+		if i < 0 {
+			return []domain.Order{}, nil // an unknown cursor matches no order, as in shared/store
+		}
+		out = out[i+1:]
+	}
+	if page.Limit > 0 && len(out) > page.Limit+1 {
+		out = out[:page.Limit+1]
 	}
 	return out, nil
 }

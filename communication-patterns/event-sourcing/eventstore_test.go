@@ -206,15 +206,15 @@ func TestEventStore_RebuildFromTheLog(t *testing.T) {
 		}
 		open := newOrder(t, f)
 		addItem(t, f, open.OrderID)
-		before, err := f.es.Orders(ctx, "", "")
+		before, err := f.es.Orders(ctx, "", "", domain.Page{})
 		must(t, err)
 		_, err = f.db.SQL.ExecContext(ctx, "DELETE FROM order_snapshots")
 		must(t, err)
-		replayed, err := f.es.Orders(ctx, "", "")
+		replayed, err := f.es.Orders(ctx, "", "", domain.Page{})
 		must(t, err)
 		n, err := f.es.Rebuild(ctx)
 		must(t, err)
-		rebuilt, err := f.es.Orders(ctx, "", "")
+		rebuilt, err := f.es.Orders(ctx, "", "", domain.Page{})
 		must(t, err)
 		if n != 4 || len(before) != 4 {
 			t.Fatalf("rebuilt %d streams of %d orders, want 4", n, len(before))
@@ -229,9 +229,9 @@ func TestEventStore_RebuildFromTheLog(t *testing.T) {
 		if snaps != 4 {
 			t.Fatalf("%d snapshots after the rebuild, want 4", snaps)
 		}
-		completed, err := f.es.Orders(ctx, "", domain.OrderCompleted)
+		completed, err := f.es.Orders(ctx, "", domain.OrderCompleted, domain.Page{})
 		must(t, err)
-		mine, err := f.es.Orders(ctx, open.CustomerID, "")
+		mine, err := f.es.Orders(ctx, open.CustomerID, "", domain.Page{})
 		must(t, err)
 		if len(completed) != 3 || len(mine) != 1 || mine[0].OrderID != open.OrderID {
 			t.Fatalf("filters: %d completed, %d of the customer", len(completed), len(mine))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
 // API is a client of the lab's public API through the gateway, as any client would use it.
@@ -108,6 +109,22 @@ func (a *API) call(method, path string, v any, want int, out any) Response {
 func (a *API) Get(path string, out any) {
 	a.t.Helper()
 	a.call(http.MethodGet, path, nil, http.StatusOK, out)
+}
+
+// GetAll decodes a whole list into out (a pointer to a slice): the page at
+// path, then every page its Link header names as rel="next".
+func GetAll[T any](a *API, path string, out *[]T) {
+	a.t.Helper()
+	*out = (*out)[:0]
+	for pages := 0; path != ""; pages++ {
+		if pages > 1000 {
+			a.t.Fatalf("GET %s: more than 1000 pages", path)
+		}
+		var page []T
+		r := a.call(http.MethodGet, path, nil, http.StatusOK, &page)
+		*out = append(*out, page...)
+		path = httpx.NextLink(r.Header.Get("Link"))
+	}
 }
 
 // Post sends v and decodes the answer, which must have status want, into out.

@@ -31,21 +31,21 @@ func (s *Suite) fingerprint() string {
 	s.t.Helper()
 	var b strings.Builder
 	var cs []domain.Customer
-	s.api.Get("/api/customers", &cs)
+	GetAll(s.api, "/api/customers?limit=500", &cs)
 	fmt.Fprintf(&b, "customers=%d;", len(cs))
 	var ps []domain.Product
-	s.api.Get("/api/products", &ps)
+	GetAll(s.api, "/api/products?limit=500", &ps)
 	sort.Slice(ps, func(i, j int) bool { return ps[i].ProductID < ps[j].ProductID })
 	for _, p := range ps {
 		fmt.Fprintf(&b, "%s=%d@%d;", p.Code, p.Stock, p.Price)
 	}
 	var os []domain.Order
-	s.api.Get("/api/orders", &os)
+	GetAll(s.api, "/api/orders?limit=500", &os)
 	for _, o := range os {
 		fmt.Fprintf(&b, "%s:%s:%d:%d;", o.OrderID, o.Status, len(o.Items), o.Total)
 	}
 	var rs []domain.Reservation
-	s.api.Get("/api/reservations", &rs)
+	GetAll(s.api, "/api/reservations?limit=500", &rs)
 	fmt.Fprintf(&b, "reservations=%d", len(rs))
 	return b.String()
 }
@@ -155,6 +155,10 @@ func badInput(s *Suite) {
 		{"a NUL in a string", "POST", "/api/customers", `{"name":"A\u0000","email":"nul@example.com","address":"x"}`, 400, "name"},
 		{"a trailing slash", "GET", "/api/orders/", "", 404, ""},
 		{"a malformed filter id", "GET", "/api/invoices?customerId=7", "", 400, "customerId"},
+		{"a limit of 0", "GET", "/api/orders?limit=0", "", 400, "limit"},
+		{"a limit above 500", "GET", "/api/products?limit=501", "", 400, "limit"},
+		{"a limit that is not a number", "GET", "/api/customers?limit=ten", "", 400, "limit"},
+		{"a malformed cursor", "GET", "/api/shipments?after=7", "", 400, "after"},
 		{"internal paths are not routed", "POST", "/internal/reservations", `{}`, 404, ""},
 	})
 }

@@ -2,9 +2,11 @@ package acceptance
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/customers"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
@@ -26,6 +28,7 @@ var Scenarios = []Scenario{
 	{"concurrent orders never oversell", concurrent},
 	{"a cancel racing a confirm never leaves an order stuck", cancelRacesConfirm},
 	{"seed data and lists", seedAndLists},
+	{"lists come in pages that a Link header chains", pages},
 }
 
 func completes(s *Suite) {
@@ -197,5 +200,61 @@ func cancelRacesConfirm(s *Suite) {
 			o = s.Order(id)
 			return o.Status == domain.OrderCompleted || o.Status == domain.OrderCanceled
 		})
+	}
+}
+
+// pages reads lists a few items at a time: each page but the last names the
+// next in its Link header, the filters kept, and the pages together are the
+// whole list, in order, each item once.
+func pages(s *Suite) {
+	var whole []domain.Product
+	GetAll(s.api, "/api/products?limit=500", &whole)
+	var paged []domain.Product
+	n := 0
+	for path := "/api/products?limit=5"; path != ""; n++ {
+		var page []domain.Product
+		r := s.api.call(http.MethodGet, path, nil, http.StatusOK, &page)
+		if len(page) > 5 {
+			s.t.Fatalf("%s: %d items, want at most 5", path, len(page))
+		}
+		paged = append(paged, page...)
+		path = httpx.NextLink(r.Header.Get("Link"))
+		if path != "" && !strings.Contains(path, "limit=5") {
+			s.t.Errorf("next page %q does not keep the limit", path)
+		}
+	}
+	if n < 2 || len(paged) != len(whole) {
+		s.t.Fatalf("%d pages of %d products, want more than one page and all %d", n, len(paged), len(whole))
+	}
+	for i := range whole {
+		if paged[i].ProductID != whole[i].ProductID {
+			s.t.Fatalf("product %d: got %s paged, %s whole", i, paged[i].ProductID, whole[i].ProductID)
+		}
+	}
+	// A filter is kept from page to page. A seeded customer, because the local
+	// copies of the asynchronous variants know those from the start.
+	customer := customers.Seed[len(customers.Seed)-1].CustomerID
+	newest := ""
+	for range 3 {
+		newest = s.CreateOrder(customer).OrderID
+	}
+	var all, pagedOrders []domain.Order
+	GetAll(s.api, "/api/orders?limit=500&customerId="+customer, &all)
+	for path := "/api/orders?customerId=" + customer + "&limit=2"; path != ""; {
+		var page []domain.Order
+		r := s.api.call(http.MethodGet, path, nil, http.StatusOK, &page)
+		pagedOrders = append(pagedOrders, page...)
+		path = httpx.NextLink(r.Header.Get("Link"))
+		if path != "" && (!strings.Contains(path, "customerId="+customer) || !strings.Contains(path, "after="+page[len(page)-1].OrderID)) {
+			s.t.Fatalf("next page %q: want the same customer, after this page's last order", path)
+		}
+	}
+	if len(pagedOrders) != len(all) || len(all) < 3 || all[0].OrderID != newest {
+		s.t.Fatalf("%d orders paged, %d whole; want all, the newest (%s) first", len(pagedOrders), len(all), newest)
+	}
+	for i := range all {
+		if pagedOrders[i].OrderID != all[i].OrderID || pagedOrders[i].CustomerID != customer {
+			s.t.Fatalf("order %d: got %s paged, %s whole", i, pagedOrders[i].OrderID, all[i].OrderID)
+		}
 	}
 }

@@ -108,10 +108,18 @@ type wiring struct {
 
 // syncWiring wires a service of a synchronous base.
 func syncWiring(v Variant, db *store.DB, d Deps) *wiring {
+	var stops []func() // what register started: stopped before the database closes
 	return &wiring{
-		checks:   map[string]httpx.Check{"database": db.Ping},
-		register: func(ctx context.Context, e *gin.Engine) error { return register(ctx, v.base(), e, db, d) },
-		close:    db.Close,
+		checks: map[string]httpx.Check{"database": db.Ping},
+		register: func(ctx context.Context, e *gin.Engine) error {
+			return register(ctx, v.base(), e, db, d, func(stop func()) { stops = append(stops, stop) })
+		},
+		close: func() error {
+			for _, stop := range stops {
+				stop()
+			}
+			return db.Close()
+		},
 	}
 }
 

@@ -16,7 +16,8 @@ import (
 )
 
 // register builds the named service over its database and registers its routes.
-func register(ctx context.Context, b *Base, e *gin.Engine, db *store.DB, d Deps) error {
+// What it starts beside the routes it hands to onClose, to be stopped on close.
+func register(ctx context.Context, b *Base, e *gin.Engine, db *store.DB, d Deps, onClose func(func())) error {
 	u := d.Config.URLs
 	switch d.Config.Name {
 	case "customers":
@@ -33,6 +34,8 @@ func register(ctx context.Context, b *Base, e *gin.Engine, db *store.DB, d Deps)
 			clients.NewCustomers(u.Customers, d.HTTPFor("customers")), d.Config.ShipDelay)
 		shipping.Routes(e, s)
 		shipping.InternalRoutes(e, s)
+		// Repair on its own: ship the shipments a dead request left PENDING.
+		onClose(s.StartShipper(d.Config.ReconcileInterval, d.Log))
 	case "billing":
 		s := billing.New(store.NewInvoices(db), clients.NewOrdering(u.Ordering, d.HTTPFor("ordering")),
 			clients.NewCustomers(u.Customers, d.HTTPFor("customers")))
@@ -51,7 +54,11 @@ func register(ctx context.Context, b *Base, e *gin.Engine, db *store.DB, d Deps)
 		if err != nil {
 			return err
 		}
-		ordering.Routes(e, s)
+		ordering.Routes(e, s, ordering.WithCommandBudget(d.Config.CommandBudget))
+		// Repair on its own what a crash left half-done (ordering/reconcile.go).
+		ordering.AdminRoutes(e, s)
+		onClose(s.StartReconciler(d.Config.ReconcileInterval, d.Config.CommandBudget,
+			ordering.ReconcileOptions{Settle: d.Config.CommandBudget}, d.Log))
 	default:
 		return fmt.Errorf("unknown service %q", d.Config.Name)
 	}

@@ -35,17 +35,27 @@ func (c *Client) Name() string { return c.name }
 // is CodeUnavailable (or CodeTimeout when the context's deadline passed); an error
 // answer keeps the code of its status, and a 5xx without one is CodeBadGateway.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	_, err := c.exchange(ctx, method, path, in, out)
+	return err
+}
+
+// get is do for a GET that also answers the response's headers.
+func (c *Client) get(ctx context.Context, path string, out any) (http.Header, error) {
+	return c.exchange(ctx, http.MethodGet, path, nil, out)
+}
+
+func (c *Client) exchange(ctx context.Context, method, path string, in, out any) (http.Header, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := httpx.JSONBody(in)
 		if err != nil {
-			return fmt.Errorf("encode request to %s: %w", c.name, err)
+			return nil, fmt.Errorf("encode request to %s: %w", c.name, err)
 		}
 		body = b
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
-		return fmt.Errorf("build request to %s: %w", c.name, err)
+		return nil, fmt.Errorf("build request to %s: %w", c.name, err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -56,20 +66,44 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return c.transportError(ctx, err)
+		return nil, c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		return c.statusError(resp)
+		return nil, c.statusError(resp)
 	}
 	if out == nil {
-		return nil
+		return resp.Header, nil
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(out); err != nil {
-		return &domain.Error{Code: domain.CodeBadGateway, Message: c.name + " answered with a body that is not the expected JSON", Err: err}
+		return nil, &domain.Error{Code: domain.CodeBadGateway, Message: c.name + " answered with a body that is not the expected JSON", Err: err}
 	}
-	return nil
+	return resp.Header, nil
 }
+
+// all reads a whole list: the page at path, then each page its Link header
+// names as rel="next" (docs/openapi.yaml), up to maxPages.
+func all[T any](ctx context.Context, c *Client, path string) ([]T, error) {
+	var list []T
+	for range maxPages {
+		var page []T
+		h, err := c.get(ctx, path, &page)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, page...)
+		if path = httpx.NextLink(h.Get("Link")); path == "" {
+			return list, nil
+		}
+		if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
+			return nil, &domain.Error{Code: domain.CodeBadGateway, Message: c.name + " answered a next page outside its own paths"}
+		}
+	}
+	return nil, &domain.Error{Code: domain.CodeBadGateway, Message: fmt.Sprintf("%s answered more than %d pages", c.name, maxPages)}
+}
+
+// maxPages bounds how many pages all follows.
+const maxPages = 1000
 
 func (c *Client) transportError(ctx context.Context, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/services/billing"
@@ -70,10 +71,10 @@ func (c *Warehouse) CancelReservation(ctx context.Context, id string) (domain.Re
 	return v, c.do(ctx, http.MethodPost, "/internal/reservations/"+url.PathEscape(id)+"/cancel", nil, &v)
 }
 
-// OrderReservations lists the reservations of an order.
+// OrderReservations lists every reservation of an order, page after page.
 func (c *Warehouse) OrderReservations(ctx context.Context, orderID string) ([]domain.Reservation, error) {
-	var v []domain.Reservation
-	return v, c.do(ctx, http.MethodGet, "/api/reservations?orderId="+url.QueryEscape(orderID), nil, &v)
+	return all[domain.Reservation](ctx, c.Client, "/api/reservations?orderId="+url.QueryEscape(orderID)+
+		"&limit="+strconv.Itoa(domain.MaxPageLimit))
 }
 
 // Ordering is a client of the ordering service.

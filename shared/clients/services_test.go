@@ -3,7 +3,10 @@ package clients_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/microservice-patterns/lab/shared/clients"
@@ -97,4 +100,27 @@ func TestWarehouse_Reserve(t *testing.T) {
 			t.Errorf("got %+v, want %+v", got, want)
 		}
 	})
+}
+
+// A caller that needs a whole list follows the Link header page after page.
+func TestWarehouse_OrderReservationsFollowsLink(t *testing.T) {
+	var calls []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls = append(calls, r.URL.RequestURI())
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("after") == "" {
+			w.Header().Set("Link", `</api/reservations?after=r2&limit=500&orderId=o1>; rel="next"`)
+			fmt.Fprint(w, `[{"reservationId":"r1"},{"reservationId":"r2"}]`)
+			return
+		}
+		fmt.Fprint(w, `[{"reservationId":"r3"}]`)
+	}))
+	defer srv.Close()
+	rs, err := clients.NewWarehouse(srv.URL, srv.Client()).OrderReservations(context.Background(), "o1")
+	if err != nil || len(rs) != 3 || rs[2].ReservationID != "r3" {
+		t.Fatalf("got %+v %v, want the three reservations of both pages", rs, err)
+	}
+	if len(calls) != 2 || !strings.Contains(calls[1], "after=r2") {
+		t.Errorf("calls %v, want the first page and the one its Link names", calls)
+	}
 }

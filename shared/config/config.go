@@ -33,7 +33,14 @@ type Service struct {
 	RunID       string        // LAB_RUN_ID: isolates broker names between runs
 	ShipDelay   time.Duration // SHIPPING_DELAY
 	HTTPTimeout time.Duration // LAB_HTTP_TIMEOUT: deadline of one call to another service
-	Log         Log
+	// CommandBudget bounds one ordering command once it has started changing
+	// state, whatever the client does (ORDERING_COMMAND_BUDGET).
+	CommandBudget time.Duration
+	// ReconcileInterval is how often the service repairs what a crash left
+	// half-done (<NAME>_RECONCILE_INTERVAL: ordering's reconciler, shipping's
+	// shipper in the synchronous variants); 0 means on demand only.
+	ReconcileInterval time.Duration
+	Log               Log
 }
 
 // Gateway is what the gateway process needs to know.
@@ -47,6 +54,15 @@ type Gateway struct {
 	Log     Log
 	// UpstreamTimeout bounds one proxied request (GATEWAY_UPSTREAM_TIMEOUT).
 	UpstreamTimeout time.Duration
+	// ReadTimeout bounds reading one request's body (GATEWAY_READ_TIMEOUT).
+	ReadTimeout time.Duration
+	// WriteTimeout bounds one request from its headers to the end of its answer
+	// (GATEWAY_WRITE_TIMEOUT); the live event stream is exempt.
+	WriteTimeout time.Duration
+	// MaxInFlight caps the requests served at once (GATEWAY_MAX_INFLIGHT); beyond it, 503.
+	MaxInFlight int
+	// MaxEventStreams caps the open live event streams (GATEWAY_MAX_EVENT_STREAMS); beyond it, 503.
+	MaxEventStreams int
 }
 
 // URLs are the base URLs of the services.
@@ -93,6 +109,8 @@ func LoadService(name, variant string, env Getenv) (Service, error) {
 		HTTPTimeout: r.duration("LAB_HTTP_TIMEOUT", 10*time.Second),
 		Log:         loadLog(&r),
 	}
+	s.CommandBudget = r.duration("ORDERING_COMMAND_BUDGET", 30*time.Second)
+	s.ReconcileInterval = r.duration(upper+"_RECONCILE_INTERVAL", 10*time.Second)
 	return s, r.err
 }
 
@@ -130,6 +148,16 @@ func LoadGateway(env Getenv) (Gateway, error) {
 		RunID:           r.str("LAB_RUN_ID", ""),
 		Log:             loadLog(&r),
 		UpstreamTimeout: r.duration("GATEWAY_UPSTREAM_TIMEOUT", 30*time.Second),
+		ReadTimeout:     r.duration("GATEWAY_READ_TIMEOUT", 10*time.Second),
+		MaxInFlight:     r.integer("GATEWAY_MAX_INFLIGHT", 512),
+		MaxEventStreams: r.integer("GATEWAY_MAX_EVENT_STREAMS", 64),
+	}
+	g.WriteTimeout = r.duration("GATEWAY_WRITE_TIMEOUT", g.UpstreamTimeout+10*time.Second)
+	if g.MaxInFlight < 1 {
+		r.fail("GATEWAY_MAX_INFLIGHT", fmt.Errorf("want at least 1, got %d", g.MaxInFlight))
+	}
+	if g.MaxEventStreams < 1 {
+		r.fail("GATEWAY_MAX_EVENT_STREAMS", fmt.Errorf("want at least 1, got %d", g.MaxEventStreams))
 	}
 	return g, r.err
 }

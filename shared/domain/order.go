@@ -108,16 +108,38 @@ func (o *Order) Item(itemID string) *OrderItem {
 	return nil
 }
 
+// The bounds of an order's items: at most MaxLiveItems that are not CANCELED,
+// and at most MaxItems in all, the CANCELED ones included (an order keeps its
+// cancelled items, so add and remove cycles must not grow it without bound).
+const (
+	MaxLiveItems = 100
+	MaxItems     = 200
+)
+
 // CheckAddItem refuses an item the order cannot take: the order is not OPEN,
-// or the product is already in the order as an item that is not CANCELED.
+// the product is already in the order as an item that is not CANCELED, or the
+// order holds as many items as it may (MaxLiveItems, MaxItems).
 func (o *Order) CheckAddItem(productID string) error {
 	if o.Status != OrderOpen {
 		return Errorf(CodeConflict, "order %s is %s: items can be added only while it is OPEN", o.OrderID, o.Status)
 	}
+	live := 0
 	for _, it := range o.Items {
-		if it.ProductID == productID && it.Status != ItemCanceled {
+		if it.Status == ItemCanceled {
+			continue
+		}
+		live++
+		if it.ProductID == productID {
 			return Errorf(CodeConflict, "product %s is already in order %s as item %s", productID, o.OrderID, it.ItemID)
 		}
+	}
+	if live >= MaxLiveItems {
+		return Errorf(CodeConflict, "order %s holds %d items that are not CANCELED, the most an order may hold: remove one first",
+			o.OrderID, MaxLiveItems)
+	}
+	if len(o.Items) >= MaxItems {
+		return Errorf(CodeConflict, "order %s has %d items, CANCELED ones included, the most an order may have: place a new order",
+			o.OrderID, MaxItems)
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package domain_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +124,25 @@ func TestOrder_Items(t *testing.T) {
 	}
 	if _, err := shipped.CheckRemoveItem(shipped.Items[0].ItemID); codeOf(err) != domain.CodeConflict {
 		t.Errorf("removing from a shipped order: got %v, want a conflict", err)
+	}
+}
+
+func TestOrder_CheckAddItem_bounds(t *testing.T) {
+	o := domain.Order{OrderID: "o", Status: domain.OrderOpen}
+	for i := range domain.MaxLiveItems {
+		o.Items = append(o.Items, domain.OrderItem{ItemID: fmt.Sprint(i), ProductID: fmt.Sprint("p", i), Status: domain.ItemReserved})
+	}
+	if err := o.CheckAddItem("new"); codeOf(err) != domain.CodeConflict || !strings.Contains(err.Error(), "100 items") {
+		t.Errorf("the 101st live item: got %v, want a 409 that says 100", err)
+	}
+	o.Items[0].Status = domain.ItemCanceled
+	if err := o.CheckAddItem("new"); err != nil {
+		t.Errorf("after one removal: got %v, want nil", err)
+	}
+	for len(o.Items) < domain.MaxItems {
+		o.Items = append(o.Items, domain.OrderItem{ItemID: fmt.Sprint("c", len(o.Items)), ProductID: "again", Status: domain.ItemCanceled})
+	}
+	if err := o.CheckAddItem("new"); codeOf(err) != domain.CodeConflict || !strings.Contains(err.Error(), "CANCELED ones included") {
+		t.Errorf("the 201st item: got %v, want a 409 on the cancelled items too", err)
 	}
 }

@@ -38,7 +38,7 @@ func (r *customersRepo) SeedCustomers(ctx context.Context, cs []domain.Customer)
 		if err := r.Repository.SeedCustomers(ctx, cs); err != nil {
 			return err
 		}
-		all, err := r.Repository.Customers(ctx)
+		all, err := r.Repository.Customers(ctx, domain.Page{})
 		if err != nil {
 			return err
 		}

@@ -42,7 +42,7 @@ func (r *warehouseRepo) SeedProducts(ctx context.Context, ps []domain.Product) e
 		if err := r.Repository.SeedProducts(ctx, ps); err != nil {
 			return err
 		}
-		all, err := r.Repository.Products(ctx, "")
+		all, err := r.Repository.Products(ctx, "", domain.Page{})
 		if err != nil {
 			return err
 		}

@@ -1,10 +1,14 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/httpx"
@@ -15,11 +19,16 @@ import (
 // proxies and browsers keep the connection open.
 const DefaultKeepAlive = 15 * time.Second
 
-// EventStream serves a variant's live events as Server-Sent Events: each
-// request opens its own tap on the variant's exchange (messaging.Tap: a
-// server-named, exclusive, auto-deleted queue bound to every event type), so
-// it sees every event published from then on, whoever consumes it, and takes
-// nothing from the services' queues. Give it to the gateway with WithEvents.
+// DefaultMaxSubscribers caps the open event streams when MaxSubscribers is not set.
+const DefaultMaxSubscribers = 64
+
+// EventStream serves a variant's live events as Server-Sent Events. It holds
+// one tap on the variant's exchange (messaging.Tap: a server-named, exclusive,
+// auto-deleted queue bound to every event type, one broker connection) while
+// at least one stream is open, and fans each event out to every stream: a
+// stream sees every event published from then on, whoever consumes it, and
+// takes nothing from the services' queues. Beyond MaxSubscribers streams the
+// answer is 503. Give it to the gateway with WithEvents.
 //
 // Each event is sent as
 //
@@ -34,19 +43,101 @@ type EventStream struct {
 	Names     messaging.Names // the variant's (and run's) broker names
 	KeepAlive time.Duration   // default DefaultKeepAlive
 	Log       *slog.Logger    // default slog.Default()
+	// MaxSubscribers caps the open streams; the gateway sets it from
+	// GATEWAY_MAX_EVENT_STREAMS, default DefaultMaxSubscribers.
+	MaxSubscribers int
+
+	mu     sync.Mutex
+	subs   map[chan messaging.Event]struct{}
+	cancel context.CancelFunc // ends the tap
+	taps   atomic.Int64       // how many taps were opened
 }
+
+// Taps is how many taps (broker connections) the stream has opened so far.
+func (s *EventStream) Taps() int64 { return s.taps.Load() }
+
+// subscribe adds a subscriber, opening the tap for the first one.
+func (s *EventStream) subscribe() (chan messaging.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	max := s.MaxSubscribers
+	if max <= 0 {
+		max = DefaultMaxSubscribers
+	}
+	if len(s.subs) >= max {
+		return nil, errTooManySubscribers
+	}
+	if s.subs == nil {
+		s.subs = map[chan messaging.Event]struct{}{}
+	}
+	if s.cancel == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		events, err := messaging.Tap(ctx, s.URL, s.Names)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		s.taps.Add(1)
+		s.cancel = cancel
+		go s.fanOut(events)
+	}
+	ch := make(chan messaging.Event, messaging.TapBuffer)
+	s.subs[ch] = struct{}{}
+	return ch, nil
+}
+
+// unsubscribe removes a subscriber and ends the tap after the last one.
+func (s *EventStream) unsubscribe(ch chan messaging.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.subs[ch]; !ok {
+		return
+	}
+	delete(s.subs, ch)
+	close(ch)
+	if len(s.subs) == 0 && s.cancel != nil {
+		s.cancel()
+		s.cancel = nil
+	}
+}
+
+// fanOut hands each event of the tap to every subscriber; one that is behind
+// loses it rather than hold up the others. When the tap ends its subscribers'
+// streams end too.
+func (s *EventStream) fanOut(events <-chan messaging.Event) {
+	for ev := range events {
+		s.mu.Lock()
+		for ch := range s.subs {
+			select {
+			case ch <- ev:
+			default:
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+var errTooManySubscribers = errors.New("too many subscribers")
 
 // ServeHTTP streams the events until the client disconnects.
 func (s *EventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	events, err := messaging.Tap(ctx, s.URL, s.Names)
+	events, err := s.subscribe()
+	if errors.Is(err, errTooManySubscribers) {
+		writeProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable,
+			"too many live event streams are open: close one, or try again later"))
+		return
+	}
 	if err != nil {
 		s.logger().Warn("open an event tap", "err", err)
 		writeProblem(w, r, httpx.NewProblem(http.StatusServiceUnavailable,
 			"the live events are unavailable: the message broker cannot be reached"))
 		return
 	}
+	defer s.unsubscribe(events)
 	rc := http.NewResponseController(w)
+	// The stream stays open: the gateway's read and write deadlines do not apply.
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")

@@ -23,13 +23,7 @@ func TestEventStream(t *testing.T) {
 	conn, err := amqp.DialConfig(url, amqp.Config{Dial: amqp.DefaultDial(3 * time.Second)})
 	testenv.Require(t, "RabbitMQ", err)
 	defer conn.Close()
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	names, err := messaging.NewNames("gateway-test", "r"+hex.EncodeToString(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = messaging.Teardown(url, names) })
+	names := testNames(t, url)
 	gw := mustGateway(t, servers{}, WithEvents(&EventStream{URL: url, Names: names, KeepAlive: 50 * time.Millisecond}))
 
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
@@ -85,4 +79,47 @@ func publish(t *testing.T, conn *amqp.Connection, names messaging.Names, ev mess
 		amqp.Publishing{ContentType: messaging.ContentType, MessageId: ev.ID, Type: ev.Type, Body: body}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Twenty streams share one tap (one broker connection); one more than the cap is 503.
+func TestEventStream_oneTapForAllStreams(t *testing.T) {
+	url := testenv.Config().AMQPURL
+	conn, err := amqp.DialConfig(url, amqp.Config{Dial: amqp.DefaultDial(3 * time.Second)})
+	testenv.Require(t, "RabbitMQ", err)
+	conn.Close()
+	names := testNames(t, url)
+	es := &EventStream{URL: url, Names: names, MaxSubscribers: 20}
+	gw := mustGateway(t, servers{}, WithEvents(es))
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	for i := range 20 {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, gw.URL+"/api/lab/events", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream %d: got %d", i, resp.StatusCode)
+		}
+		bufio.NewReader(resp.Body).ReadString('\n')
+	}
+	if n := es.Taps(); n != 1 {
+		t.Errorf("20 streams opened %d taps, want 1", n)
+	}
+	resp, body := do(t, http.MethodGet, gw.URL+"/api/lab/events", nil)
+	mustProblem(t, resp, body, http.StatusServiceUnavailable)
+}
+
+// testNames returns broker names of a run of its own, torn down after the test.
+func testNames(t *testing.T, url string) messaging.Names {
+	t.Helper()
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	names, err := messaging.NewNames("gateway-test", "r"+hex.EncodeToString(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = messaging.Teardown(url, names) })
+	return names
 }

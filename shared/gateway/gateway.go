@@ -90,7 +90,15 @@ func New(cfg config.Gateway, log *slog.Logger, opts ...Option) (http.Handler, er
 	}
 	// Every request through the gateway is worth a line, so the engine's access
 	// log (debug level in the services) is written at info level here.
-	e := httpx.NewEngine(slog.New(promote{log.Handler()}), o.engine...)
+	l := newLimits(cfg.ReadTimeout, cfg.WriteTimeout, cfg.MaxInFlight)
+	if es, ok := o.events.(*EventStream); ok && es.MaxSubscribers == 0 {
+		es.MaxSubscribers = cfg.MaxEventStreams
+	}
+	// The limits come first after the lab's own middleware; a body is read only
+	// for a request the patterns' middleware let through.
+	engine := append([]httpx.Option{httpx.WithMiddleware(l.inFlight(), l.deadlines())}, o.engine...)
+	engine = append(engine, httpx.WithMiddleware(l.body()))
+	e := httpx.NewEngine(slog.New(promote{log.Handler()}), engine...)
 	httpx.Health(e, nil)
 	g.routes(e, o.events)
 	return e, nil

@@ -131,8 +131,8 @@ func (g *gateway) pass(c *gin.Context, h *hop) {
 			fmt.Sprintf("%s did not answer within %s", h.service, g.timeout)))
 	default:
 		g.log.Warn("upstream unreachable", "service", h.service, "error", h.err, "request_id", httpx.RequestID(ctx))
-		httpx.WriteProblem(c, httpx.NewProblem(http.StatusBadGateway,
-			fmt.Sprintf("%s is unreachable at %s: %v", h.service, h.target.Host, rootCause(h.err))))
+		// The address and the error chain stay in the log: the client learns the service's name only.
+		httpx.WriteProblem(c, httpx.NewProblem(http.StatusBadGateway, h.service+" is unreachable"))
 	}
 }
 

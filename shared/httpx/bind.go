@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -35,6 +36,10 @@ func DecodeJSON(r io.Reader, dst any) error {
 	if !utf8.Valid(raw) {
 		return domain.Errorf(domain.CodeInvalid, "the body is not valid UTF-8")
 	}
+	if loneSurrogate(raw) {
+		// encoding/json would store it as U+FFFD, as it would an invalid byte.
+		return domain.Errorf(domain.CodeInvalid, "the body is not valid UTF-8: it escapes a lone UTF-16 surrogate (\\ud800 to \\udfff)")
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -44,6 +49,47 @@ func DecodeJSON(r io.Reader, dst any) error {
 		return domain.Errorf(domain.CodeInvalid, "the body must hold one JSON object and nothing after it")
 	}
 	return checkJSON(raw, jsonNames(dst))
+}
+
+// loneSurrogate reports whether raw holds a \u escape of a UTF-16 surrogate
+// that is not the first half of a pair followed by its second half. Only
+// strings hold backslashes in JSON, so a scan for escapes needs no parsing.
+func loneSurrogate(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // an escape of one character (\", \\, \n …): skip it
+			continue
+		}
+		r, ok := hex4(raw[i+2:])
+		switch {
+		case !ok || r < 0xd800 || r > 0xdfff:
+		case r >= 0xdc00:
+			return true // a second half with no first
+		default:
+			next := raw[i+6:]
+			if len(next) < 6 || next[0] != '\\' || next[1] != 'u' {
+				return true
+			}
+			if lo, ok := hex4(next[2:]); !ok || lo < 0xdc00 || lo > 0xdfff {
+				return true
+			}
+			i += 6 // the pair's second half
+		}
+		i += 5
+	}
+	return false
+}
+
+// hex4 reads four hex digits.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[:4]), 16, 32)
+	return rune(n), err == nil
 }
 
 // checkJSON walks the one JSON value in raw, which the decoder has accepted
@@ -223,7 +269,7 @@ func jsonKind(t reflect.Type) string {
 // Bind decodes the request body into dst and writes a 400 problem when it cannot.
 // It reports whether the handler may go on.
 func Bind(c *gin.Context, dst any) bool {
-	if ct := c.ContentType(); ct != "" && ct != "application/json" {
+	if !jsonContentType(c.GetHeader("Content-Type")) {
 		WriteProblem(c, NewProblem(http.StatusUnsupportedMediaType, "the body must be application/json"))
 		return false
 	}
@@ -233,6 +279,21 @@ func Bind(c *gin.Context, dst any) bool {
 		return false
 	}
 	return true
+}
+
+// jsonContentType reports whether a request's Content-Type allows a JSON body:
+// absent, or application/json with valid parameters (gin's ContentType would
+// read ";;;==" as absent).
+func jsonContentType(header string) bool {
+	if strings.TrimSpace(header) == "" {
+		return true
+	}
+	mt, params, err := mime.ParseMediaType(header)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
 }
 
 // PathID returns the path parameter name when it is a UUID, and otherwise writes a 400 problem.

@@ -57,6 +57,13 @@ func TestDecodeJSON(t *testing.T) {
 		{"refuses invalid UTF-8 in a string", "{\"name\":\"a\xffb\"}", "", false, "UTF-8"},
 		{"refuses a truncated UTF-8 sequence", "{\"name\":\"\xe2\x82\"}", "", false, "UTF-8"},
 		{"refuses invalid UTF-8 in a key", "{\"n\xc3\":\"a\"}", "", false, "UTF-8"},
+		// encoding/json turns an escaped lone surrogate into U+FFFD, as it would a bad byte.
+		{"refuses an escaped lone high surrogate", `{"name":"\ud800"}`, "", false, "surrogate"},
+		{"refuses an escaped lone low surrogate", `{"name":"a\udc00b"}`, "", false, "surrogate"},
+		{"refuses a high surrogate before a non-surrogate", `{"name":"\ud83d\u0041"}`, "", false, "surrogate"},
+		{"refuses two high surrogates", `{"name":"\ud83d\ud83d"}`, "", false, "surrogate"},
+		{"refuses a lone surrogate in a key", `{"\uDBFF":1}`, "", false, "surrogate"},
+		{"accepts an escaped backslash before u", `{"name":"\\ud800"}`, "", true, ""},
 		// encoding/json keeps the last of duplicate keys and matches keys case-insensitively.
 		{"refuses a duplicate key and names it", `{"name":"a","quantity":1,"name":"b"}`, "name", false, "more than once"},
 		{"refuses a duplicate key in a nested object", `{"name":"a","tags":null,"quantity":1,"quantity":1}`, "quantity", false, "more than once"},

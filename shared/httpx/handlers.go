@@ -2,7 +2,9 @@ package httpx
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -116,4 +118,54 @@ func QueryText(c *gin.Context, name string) (string, bool) {
 	}
 	WriteError(c, domain.Invalid(domain.FieldError{Field: name, Message: msg}))
 	return "", false
+}
+
+// QueryPage reads the page a list request asks for: ?limit= (1 to
+// domain.MaxPageLimit, default domain.DefaultPageLimit) and ?after= (the id of
+// the last item of the previous page). Anything else writes a 400 problem
+// naming the parameter and reports false.
+func QueryPage(c *gin.Context) (domain.Page, bool) {
+	p := domain.Page{Limit: domain.DefaultPageLimit}
+	raw, ok := QueryText(c, "limit")
+	if !ok {
+		return p, false
+	}
+	if raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > domain.MaxPageLimit {
+			WriteError(c, domain.Invalid(domain.FieldError{Field: "limit",
+				Message: fmt.Sprintf("must be an integer from 1 to %d", domain.MaxPageLimit)}))
+			return p, false
+		}
+		p.Limit = n
+	}
+	if p.After, ok = QueryID(c, "after"); !ok {
+		return p, false
+	}
+	return p, true
+}
+
+// ListPage writes one page of a list as a JSON array: items holds up to
+// page.Limit+1 (what a repository answers), and when it holds more than
+// page.Limit the extra one is left out and a Link header with rel="next"
+// points at the next page: the same path and filters, after the last item.
+func ListPage[T any](c *gin.Context, items []T, err error, page domain.Page, id func(T) string) {
+	if err == nil && page.Limit > 0 && len(items) > page.Limit {
+		items = items[:page.Limit]
+		q := c.Request.URL.Query()
+		q.Set("after", id(items[len(items)-1]))
+		c.Header("Link", "<"+c.Request.URL.Path+"?"+q.Encode()+`>; rel="next"`)
+	}
+	List(c, items, err)
+}
+
+// NextLink returns the target of a Link header's rel="next", or "".
+func NextLink(header string) string {
+	for _, part := range strings.Split(header, ",") {
+		target, params, ok := strings.Cut(strings.TrimSpace(part), ";")
+		if ok && strings.Contains(params, `rel="next"`) {
+			return strings.Trim(strings.TrimSpace(target), "<>")
+		}
+	}
+	return ""
 }

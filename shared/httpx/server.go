@@ -43,11 +43,32 @@ func Listen(addr string) (net.Listener, error) {
 	return net.Listen("tcp", addr)
 }
 
+// The server limits of Serve. A handler may set tighter deadlines per request
+// (the gateway does, through http.ResponseController) or clear them for a
+// stream that stays open.
+const (
+	// ReadHeaderTimeout bounds the arrival of a request's headers.
+	ReadHeaderTimeout = 5 * time.Second
+	// ReadTimeout bounds the arrival of a whole request, body included.
+	ReadTimeout = 30 * time.Second
+	// WriteTimeout bounds a request from the end of its headers to the end of its answer.
+	WriteTimeout = 2 * time.Minute
+	// IdleTimeout closes a kept-alive connection that carries no request.
+	IdleTimeout = 60 * time.Second
+	// ServerMaxHeaderBytes is net/http's own limit on a request's headers.
+	// Beyond it net/http answers 431 in text/plain before any handler runs;
+	// below it, past MaxHeaderBytes, the engine answers 431 as a problem document.
+	// A request line or header that does not parse is likewise answered by
+	// net/http itself, 400 in text/plain: no handler sees it.
+	ServerMaxHeaderBytes = 1 << 20
+)
+
 // Serve serves h on ln until ctx is done, then shuts down gracefully, giving
 // requests in flight up to grace to finish.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, grace time.Duration) error {
 	base := context.WithValue(context.WithoutCancel(ctx), stoppingKey{}, ctx.Done())
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 60 * time.Second,
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
+		WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: ServerMaxHeaderBytes,
 		BaseContext: func(net.Listener) context.Context { return base }}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -104,7 +104,9 @@ func Start(ctx context.Context, v app.Variant, opts Options) (*Stack, error) {
 }
 
 func stackEnv(v app.Variant, st *Stack, opts Options) config.Getenv {
-	env := map[string]string{"LAB_VARIANT": v.Name, "LAB_DATA_DIR": opts.DataDir, "SHIPPING_DELAY": opts.ShipDelay.String()}
+	env := map[string]string{"LAB_VARIANT": v.Name, "LAB_DATA_DIR": opts.DataDir, "SHIPPING_DELAY": opts.ShipDelay.String(),
+		// Repairs run on demand in tests (POST /admin/reconcile), never behind a test's back.
+		"ORDERING_RECONCILE_INTERVAL": "0", "SHIPPING_RECONCILE_INTERVAL": "0"}
 	for name, u := range st.Services {
 		env[strings.ToUpper(name)+"_URL"] = u
 	}

@@ -146,7 +146,7 @@ func TestShipping_concurrency(t *testing.T) {
 			return err
 		}))
 		n := countTrue(created)
-		list, err := s.Shipments(t.Context(), orderID)
+		list, err := s.Shipments(t.Context(), orderID, domain.Page{})
 		must(t, err)
 		if n != 1 || len(list) != 1 {
 			t.Fatalf("created %d, stored %d shipments of one order, want 1", n, len(list))

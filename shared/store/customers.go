@@ -41,9 +41,11 @@ func (s *Customers) Customer(ctx context.Context, id string) (domain.Customer, e
 }
 
 // Customers lists every customer, newest first.
-func (s *Customers) Customers(ctx context.Context) ([]domain.Customer, error) {
+func (s *Customers) Customers(ctx context.Context, page domain.Page) ([]domain.Customer, error) {
+	var w where
+	w.after(page, "customers", "created_at", "customer_id", false)
 	list, err := queryList(ctx, s.db, scanCustomer,
-		"SELECT "+customerColumns+" FROM customers ORDER BY created_at DESC, customer_id DESC")
+		"SELECT "+customerColumns+" FROM customers"+w.String()+" ORDER BY created_at DESC, customer_id DESC"+limit(page), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list customers: %w", err)
 	}

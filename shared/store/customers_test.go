@@ -52,7 +52,7 @@ func testCustomersNewestFirst(t *testing.T, s *store.Customers) {
 	for _, c := range []domain.Customer{mid, newest, old} {
 		must(t, s.CreateCustomer(t.Context(), c))
 	}
-	list, err := s.Customers(t.Context())
+	list, err := s.Customers(t.Context(), domain.Page{})
 	must(t, err)
 	got := customerIDs(list, old, mid, newest)
 	want := []string{newest.CustomerID, mid.CustomerID, old.CustomerID}

@@ -54,12 +54,13 @@ func (s *Invoices) Invoice(ctx context.Context, id string) (domain.Invoice, erro
 }
 
 // Invoices lists invoices, newest first; orderID and customerID, when set, filter.
-func (s *Invoices) Invoices(ctx context.Context, orderID, customerID string) ([]domain.Invoice, error) {
+func (s *Invoices) Invoices(ctx context.Context, orderID, customerID string, page domain.Page) ([]domain.Invoice, error) {
 	var w where
 	w.eq("order_id", orderID)
 	w.eq("customer_id", customerID)
+	w.after(page, "invoices", "issued_at", "invoice_id", false)
 	list, err := queryList(ctx, s.db, scanInvoice,
-		"SELECT "+invoiceColumns+" FROM invoices"+w.String()+" ORDER BY issued_at DESC, invoice_id DESC", w.args...)
+		"SELECT "+invoiceColumns+" FROM invoices"+w.String()+" ORDER BY issued_at DESC, invoice_id DESC"+limit(page), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list invoices: %w", err)
 	}

@@ -87,7 +87,7 @@ func testInvoicesList(t *testing.T, s *store.Invoices) {
 // wantInvoices checks the ids of the invoices listed with the filters.
 func wantInvoices(t *testing.T, s *store.Invoices, orderID, customerID string, want ...domain.Invoice) {
 	t.Helper()
-	list, err := s.Invoices(t.Context(), orderID, customerID)
+	list, err := s.Invoices(t.Context(), orderID, customerID, domain.Page{})
 	must(t, err)
 	got, wantIDs := []string{}, []string{}
 	for _, inv := range list {

@@ -47,12 +47,13 @@ func (s *Orders) Order(ctx context.Context, id string) (domain.Order, error) {
 }
 
 // Orders lists orders, newest first; customerID and status, when set, filter.
-func (s *Orders) Orders(ctx context.Context, customerID string, status domain.OrderStatus) ([]domain.Order, error) {
+func (s *Orders) Orders(ctx context.Context, customerID string, status domain.OrderStatus, page domain.Page) ([]domain.Order, error) {
 	var w where
 	w.eq("customer_id", customerID)
 	w.eq("status", string(status))
+	w.after(page, "orders", "created_at", "order_id", false)
 	list, err := queryList(ctx, s.db, scanOrder,
-		"SELECT "+orderColumns+" FROM orders"+w.String()+" ORDER BY created_at DESC, order_id DESC", w.args...)
+		"SELECT "+orderColumns+" FROM orders"+w.String()+" ORDER BY created_at DESC, order_id DESC"+limit(page), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list orders: %w", err)
 	}

@@ -19,6 +19,7 @@ func TestOrders(t *testing.T) {
 			{"refuses an id already stored", testOrderDuplicate},
 			{"answers not found for an unknown id", testOrderNotFound},
 			{"lists newest first and filters", testOrdersList},
+			{"lists in keyset pages, ties broken by id", testOrdersPages},
 			{"UpdateOrder stores what fn changed", testUpdateOrder},
 			{"UpdateOrder stores nothing when fn fails", testUpdateOrderFails},
 			{"UpdateOrder passes a domain error through", testUpdateOrderDomainError},
@@ -88,7 +89,7 @@ func testOrdersList(t *testing.T, s *store.Orders) {
 	wantOrders(t, s, customer, "", newest, canceled, old)
 	wantOrders(t, s, customer, domain.OrderOpen, newest, old)
 	wantOrders(t, s, customer, domain.OrderCompleted)
-	all, err := s.Orders(t.Context(), "", "")
+	all, err := s.Orders(t.Context(), "", "", domain.Page{})
 	must(t, err)
 	if len(all) < 4 || all[0].OrderID != other.OrderID {
 		t.Fatalf("unfiltered: got %d orders, the newest is not first", len(all))
@@ -98,7 +99,7 @@ func testOrdersList(t *testing.T, s *store.Orders) {
 // wantOrders checks the ids of the orders listed with the filters.
 func wantOrders(t *testing.T, s *store.Orders, customerID string, status domain.OrderStatus, want ...domain.Order) {
 	t.Helper()
-	list, err := s.Orders(t.Context(), customerID, status)
+	list, err := s.Orders(t.Context(), customerID, status, domain.Page{})
 	must(t, err)
 	got, wantIDs := []string{}, []string{}
 	for _, o := range list {
@@ -164,5 +165,46 @@ func testUpdateOrderNotFound(t *testing.T, s *store.Orders) {
 	wantCode(t, err, domain.CodeNotFound)
 	if called {
 		t.Fatal("fn was called")
+	}
+}
+
+func testOrdersPages(t *testing.T, s *store.Orders) {
+	customer := domain.NewID()
+	for _, n := range []int{1, 2, 2, 2, 3, 4, 5} { // three orders share a creation time
+		mustOrder(t, s, customer, n)
+	}
+	whole, err := s.Orders(t.Context(), customer, "", domain.Page{})
+	must(t, err)
+	var paged []string
+	page := domain.Page{Limit: 2}
+	for pages := 0; ; pages++ {
+		list, err := s.Orders(t.Context(), customer, "", page)
+		must(t, err)
+		if len(list) > page.Limit+1 || pages > 10 {
+			t.Fatalf("page %d: %d orders for a limit of %d", pages, len(list), page.Limit)
+		}
+		more := len(list) > page.Limit
+		if more {
+			list = list[:page.Limit]
+		}
+		for _, o := range list {
+			paged = append(paged, o.OrderID)
+		}
+		if !more {
+			break
+		}
+		page.After = list[len(list)-1].OrderID
+	}
+	var want []string
+	for _, o := range whole {
+		want = append(want, o.OrderID)
+	}
+	if !reflect.DeepEqual(paged, want) {
+		t.Errorf("paged %v, want %v", paged, want)
+	}
+	none, err := s.Orders(t.Context(), customer, "", domain.Page{Limit: 2, After: domain.NewID()})
+	must(t, err)
+	if len(none) != 0 {
+		t.Errorf("an unknown cursor: got %d orders, want none", len(none))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/microservice-patterns/lab/shared/domain"
@@ -65,6 +66,31 @@ func (w *where) eq(column, value string) {
 		w.conds = append(w.conds, column+" = ?")
 		w.args = append(w.args, value)
 	}
+}
+
+// after adds the keyset condition of a page, when it has a cursor: the rows
+// that come after the cursor's row in the order (key DESC, id DESC), or
+// (key ASC) when ascending. An unknown cursor matches no row.
+func (w *where) after(p domain.Page, table, key, id string, ascending bool) {
+	if p.After == "" {
+		return
+	}
+	if ascending {
+		w.conds = append(w.conds, key+" > (SELECT "+key+" FROM "+table+" WHERE "+id+" = ?)")
+		w.args = append(w.args, p.After)
+		return
+	}
+	w.conds = append(w.conds, "("+key+", "+id+") < (SELECT "+key+", "+id+" FROM "+table+" WHERE "+id+" = ?)")
+	w.args = append(w.args, p.After)
+}
+
+// limit is the LIMIT clause of a page: one row more than asked, so that the
+// caller can tell whether more remain; none for the whole list.
+func limit(p domain.Page) string {
+	if p.Limit <= 0 {
+		return ""
+	}
+	return " LIMIT " + strconv.Itoa(p.Limit+1)
 }
 
 // String returns the clause, or nothing when no filter is set.

@@ -127,11 +127,12 @@ func (s *Warehouse) Reservation(ctx context.Context, id string) (domain.Reservat
 }
 
 // Reservations lists reservations, newest first; orderID, when set, filters on it.
-func (s *Warehouse) Reservations(ctx context.Context, orderID string) ([]domain.Reservation, error) {
+func (s *Warehouse) Reservations(ctx context.Context, orderID string, page domain.Page) ([]domain.Reservation, error) {
 	var w where
 	w.eq("order_id", orderID)
+	w.after(page, "reservations", "created_at", "reservation_id", false)
 	list, err := queryList(ctx, s.db, scanReservation,
-		"SELECT "+reservationColumns+" FROM reservations"+w.String()+" ORDER BY created_at DESC, reservation_id DESC", w.args...)
+		"SELECT "+reservationColumns+" FROM reservations"+w.String()+" ORDER BY created_at DESC, reservation_id DESC"+limit(page), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list reservations: %w", err)
 	}

@@ -55,11 +55,12 @@ func (s *Shipments) Shipment(ctx context.Context, id string) (domain.Shipment, e
 }
 
 // Shipments lists shipments, newest first; orderID, when set, filters on it.
-func (s *Shipments) Shipments(ctx context.Context, orderID string) ([]domain.Shipment, error) {
+func (s *Shipments) Shipments(ctx context.Context, orderID string, page domain.Page) ([]domain.Shipment, error) {
 	var w where
 	w.eq("order_id", orderID)
+	w.after(page, "shipments", "created_at", "shipment_id", false)
 	list, err := queryList(ctx, s.db, scanShipment,
-		"SELECT "+shipmentColumns+" FROM shipments"+w.String()+" ORDER BY created_at DESC, shipment_id DESC", w.args...)
+		"SELECT "+shipmentColumns+" FROM shipments"+w.String()+" ORDER BY created_at DESC, shipment_id DESC"+limit(page), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list shipments: %w", err)
 	}

@@ -103,7 +103,7 @@ func testShipmentsList(t *testing.T, s *store.Shipments) {
 	newest, done, old := mustShipment(t, s, 300), mustShipment(t, s, 200), mustShipment(t, s, 100)
 	_, _, err := s.ShipShipment(t.Context(), done.ShipmentID, at(400))
 	must(t, err)
-	all, err := s.Shipments(t.Context(), "")
+	all, err := s.Shipments(t.Context(), "", domain.Page{})
 	must(t, err)
 	if got := shipmentIDs(all, old, newest, done); !reflect.DeepEqual(got, []string{newest.ShipmentID, done.ShipmentID, old.ShipmentID}) {
 		t.Fatalf("all: got %v", got)
@@ -113,7 +113,7 @@ func testShipmentsList(t *testing.T, s *store.Shipments) {
 	if got := shipmentIDs(pending, old, newest, done); !reflect.DeepEqual(got, []string{old.ShipmentID, newest.ShipmentID}) {
 		t.Fatalf("pending: got %v", got)
 	}
-	byOrder, err := s.Shipments(t.Context(), done.OrderID)
+	byOrder, err := s.Shipments(t.Context(), done.OrderID, domain.Page{})
 	must(t, err)
 	if len(byOrder) != 1 || byOrder[0].ShipmentID != done.ShipmentID {
 		t.Fatalf("filtered on order: got %+v", byOrder)

@@ -41,11 +41,12 @@ func (s *Warehouse) Product(ctx context.Context, id string) (domain.Product, err
 }
 
 // Products lists the products, by code; code, when set, filters on it.
-func (s *Warehouse) Products(ctx context.Context, code string) ([]domain.Product, error) {
+func (s *Warehouse) Products(ctx context.Context, code string, page domain.Page) ([]domain.Product, error) {
 	var w where
 	w.eq("code", code)
+	w.after(page, "products", "code", "product_id", true)
 	list, err := queryList(ctx, s.db, scanProduct,
-		"SELECT "+productColumns+" FROM products"+w.String()+" ORDER BY code", w.args...)
+		"SELECT "+productColumns+" FROM products"+w.String()+" ORDER BY code"+limit(page), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list products: %w", err)
 	}

@@ -62,17 +62,17 @@ func testProductsList(t *testing.T, s *store.Warehouse) {
 	b.Code, a.Code = "ZZ-B-"+randomHex(3), "ZZ-A-"+randomHex(3)
 	must(t, s.CreateProduct(t.Context(), b))
 	must(t, s.CreateProduct(t.Context(), a))
-	all, err := s.Products(t.Context(), "")
+	all, err := s.Products(t.Context(), "", domain.Page{})
 	must(t, err)
 	if n := len(all); n < 2 || all[n-2] != a || all[n-1] != b {
 		t.Fatalf("the last two of %+v are not %v, %v", all, a.Code, b.Code)
 	}
-	got, err := s.Products(t.Context(), b.Code)
+	got, err := s.Products(t.Context(), b.Code, domain.Page{})
 	must(t, err)
 	if !reflect.DeepEqual(got, []domain.Product{b}) {
 		t.Fatalf("filtered on %s: got %+v", b.Code, got)
 	}
-	none, err := s.Products(t.Context(), "no-such-code")
+	none, err := s.Products(t.Context(), "no-such-code", domain.Page{})
 	must(t, err)
 	if none == nil || len(none) != 0 {
 		t.Fatalf("unknown code: got %#v, want an empty list", none)
@@ -136,7 +136,7 @@ func testReserveUnknownProduct(t *testing.T, s *store.Warehouse) {
 	req := newRequest(domain.NewID(), 1)
 	_, _, err := s.Reserve(t.Context(), req, domain.NewID(), at(5))
 	wantCode(t, err, domain.CodeNotFound)
-	list, err := s.Reservations(t.Context(), req.OrderID)
+	list, err := s.Reservations(t.Context(), req.OrderID, domain.Page{})
 	must(t, err)
 	if len(list) != 0 {
 		t.Fatalf("stored %+v", list)
@@ -153,12 +153,12 @@ func testReservationsList(t *testing.T, s *store.Warehouse) {
 	must(t, err)
 	_, _, err = s.Reserve(t.Context(), newRequest(p.ProductID, 1), domain.NewID(), at(8))
 	must(t, err)
-	got, err := s.Reservations(t.Context(), first.OrderID)
+	got, err := s.Reservations(t.Context(), first.OrderID, domain.Page{})
 	must(t, err)
 	if !reflect.DeepEqual(got, []domain.Reservation{r2, r1}) {
 		t.Fatalf("got %+v, want [%+v %+v]", got, r2, r1)
 	}
-	all, err := s.Reservations(t.Context(), "")
+	all, err := s.Reservations(t.Context(), "", domain.Page{})
 	must(t, err)
 	if len(all) < 3 || all[0].CreatedAt != at(8) {
 		t.Fatalf("unfiltered: got %+v, want the newest first", all)

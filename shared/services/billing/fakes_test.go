@@ -39,7 +39,7 @@ func (r *memRepo) Invoice(_ context.Context, id string) (domain.Invoice, error) 
 	return domain.Invoice{}, domain.Errorf(domain.CodeNotFound, "no invoice %s", id)
 }
 
-func (r *memRepo) Invoices(_ context.Context, orderID, customerID string) ([]domain.Invoice, error) {
+func (r *memRepo) Invoices(_ context.Context, orderID, customerID string, _ domain.Page) ([]domain.Invoice, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {

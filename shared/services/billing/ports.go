@@ -14,6 +14,6 @@ type Repository interface {
 	CreateInvoice(ctx context.Context, inv domain.Invoice) (domain.Invoice, bool, error)
 	// Invoice returns the invoice or a CodeNotFound error.
 	Invoice(ctx context.Context, id string) (domain.Invoice, error)
-	// Invoices lists invoices, newest first; orderID and customerID, when set, filter.
-	Invoices(ctx context.Context, orderID, customerID string) ([]domain.Invoice, error)
+	// Invoices lists one page of invoices (domain.Page), newest first; orderID and customerID, when set, filter.
+	Invoices(ctx context.Context, orderID, customerID string, page domain.Page) ([]domain.Invoice, error)
 }

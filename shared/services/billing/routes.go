@@ -18,8 +18,12 @@ func Routes(r gin.IRouter, s *Service) {
 		if !ok {
 			return
 		}
-		list, err := s.Invoices(c.Request.Context(), orderID, customerID)
-		httpx.List(c, list, err)
+		page, ok := httpx.QueryPage(c)
+		if !ok {
+			return
+		}
+		list, err := s.Invoices(c.Request.Context(), orderID, customerID, page)
+		httpx.ListPage(c, list, err, page, func(v domain.Invoice) string { return v.InvoiceID })
 	})
 	r.GET("/api/invoices/:invoiceId", httpx.ByID("invoiceId", s.Invoice))
 }

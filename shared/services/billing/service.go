@@ -34,7 +34,7 @@ func (s *Service) Create(ctx context.Context, ref domain.OrderRef) (domain.Invoi
 	if err := ref.Validate(); err != nil {
 		return domain.Invoice{}, false, err
 	}
-	if existing, err := s.repo.Invoices(ctx, ref.OrderID, ""); err != nil || len(existing) > 0 {
+	if existing, err := s.repo.Invoices(ctx, ref.OrderID, "", domain.Page{}); err != nil || len(existing) > 0 {
 		if err != nil {
 			return domain.Invoice{}, false, err
 		}
@@ -79,6 +79,6 @@ func (s *Service) Invoice(ctx context.Context, id string) (domain.Invoice, error
 }
 
 // Invoices lists invoices; orderID and customerID, when set, filter.
-func (s *Service) Invoices(ctx context.Context, orderID, customerID string) ([]domain.Invoice, error) {
-	return s.repo.Invoices(ctx, orderID, customerID)
+func (s *Service) Invoices(ctx context.Context, orderID, customerID string, page domain.Page) ([]domain.Invoice, error) {
+	return s.repo.Invoices(ctx, orderID, customerID, page)
 }

@@ -46,7 +46,7 @@ func (r *memRepo) Customer(_ context.Context, id string) (domain.Customer, error
 }
 
 // Customers answers nil, not an empty slice, when there are none: the edge must cope.
-func (r *memRepo) Customers(context.Context) ([]domain.Customer, error) {
+func (r *memRepo) Customers(context.Context, domain.Page) ([]domain.Customer, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {

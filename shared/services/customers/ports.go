@@ -13,8 +13,8 @@ type Repository interface {
 	CreateCustomer(ctx context.Context, c domain.Customer) error
 	// Customer returns the customer or a CodeNotFound error.
 	Customer(ctx context.Context, id string) (domain.Customer, error)
-	// Customers lists every customer, newest first.
-	Customers(ctx context.Context) ([]domain.Customer, error)
+	// Customers lists one page of customers (domain.Page), newest first.
+	Customers(ctx context.Context, page domain.Page) ([]domain.Customer, error)
 	// SeedCustomers stores each customer whose id is not stored yet.
 	SeedCustomers(ctx context.Context, cs []domain.Customer) error
 }

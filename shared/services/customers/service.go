@@ -33,8 +33,8 @@ func (s *Service) Customer(ctx context.Context, id string) (domain.Customer, err
 }
 
 // Customers lists every customer, newest first.
-func (s *Service) Customers(ctx context.Context) ([]domain.Customer, error) {
-	return s.repo.Customers(ctx)
+func (s *Service) Customers(ctx context.Context, page domain.Page) ([]domain.Customer, error) {
+	return s.repo.Customers(ctx, page)
 }
 
 // Seed stores the seed customers that are missing.

@@ -34,8 +34,16 @@ func (r *memRepo) Order(_ context.Context, id string) (domain.Order, error) {
 	return clone(o), nil
 }
 
-func (r *memRepo) Orders(context.Context, string, domain.OrderStatus) ([]domain.Order, error) {
-	return nil, nil
+func (r *memRepo) Orders(_ context.Context, customerID string, status domain.OrderStatus, _ domain.Page) ([]domain.Order, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var list []domain.Order
+	for _, o := range r.orders {
+		if (customerID == "" || o.CustomerID == customerID) && (status == "" || o.Status == status) {
+			list = append(list, clone(o))
+		}
+	}
+	return list, nil
 }
 
 func (r *memRepo) UpdateOrder(_ context.Context, id string, fn func(*domain.Order) error) (domain.Order, error) {
@@ -87,6 +95,11 @@ func (w *world) Product(_ context.Context, id string) (domain.Product, error) {
 func (w *world) Reserve(_ context.Context, req domain.ReservationRequest) (domain.Reservation, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	for _, r := range w.reservations {
+		if r.ItemID == req.ItemID { // idempotent on the item, as the warehouse is
+			return r, w.reserveErr
+		}
+	}
 	r := domain.Reservation{ReservationID: "res-" + req.ItemID, OrderID: req.OrderID, ItemID: req.ItemID,
 		Status: domain.ReservationReserved, UnitPrice: w.price, Quantity: req.Quantity}
 	w.reservations = append(w.reservations, r)

@@ -14,8 +14,8 @@ type Repository interface {
 	CreateOrder(ctx context.Context, o domain.Order) error
 	// Order returns the order or a CodeNotFound error.
 	Order(ctx context.Context, id string) (domain.Order, error)
-	// Orders lists orders, newest first; customerID and status, when set, filter.
-	Orders(ctx context.Context, customerID string, status domain.OrderStatus) ([]domain.Order, error)
+	// Orders lists one page of orders (domain.Page), newest first; customerID and status, when set, filter.
+	Orders(ctx context.Context, customerID string, status domain.OrderStatus, page domain.Page) ([]domain.Order, error)
 	// UpdateOrder loads the order, lets fn change it and stores the result, all in
 	// one transaction that excludes every other update of the same order. When fn
 	// fails nothing is stored and its error comes back. A missing order is CodeNotFound.

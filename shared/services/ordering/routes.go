@@ -3,6 +3,7 @@ package ordering
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -15,7 +16,7 @@ import (
 type API interface {
 	Create(ctx context.Context, in domain.NewOrder) (domain.Order, error)
 	Order(ctx context.Context, id string) (domain.Order, error)
-	Orders(ctx context.Context, customerID string, status domain.OrderStatus) ([]domain.Order, error)
+	Orders(ctx context.Context, customerID string, status domain.OrderStatus, page domain.Page) ([]domain.Order, error)
 	Item(ctx context.Context, orderID, itemID string) (domain.OrderItem, error)
 	AddItem(ctx context.Context, orderID string, in domain.NewItem) (domain.OrderItem, error)
 	RemoveItem(ctx context.Context, orderID, itemID string) (domain.Order, error)
@@ -23,8 +24,51 @@ type API interface {
 	Cancel(ctx context.Context, orderID string) (domain.Order, error)
 }
 
-// Routes registers the public API of the ordering service.
-func Routes(r gin.IRouter, s API) {
+// DefaultCommandBudget bounds a command that Commands has detached from its client.
+const DefaultCommandBudget = 30 * time.Second
+
+// RouteOption changes what Routes registers.
+type RouteOption func(*routeOptions)
+
+type routeOptions struct{ budget time.Duration }
+
+// WithCommandBudget sets the server-side deadline of one command (default DefaultCommandBudget).
+func WithCommandBudget(d time.Duration) RouteOption {
+	return func(o *routeOptions) {
+		if d > 0 {
+			o.budget = d
+		}
+	}
+}
+
+// Commands detaches every request that may change state (any method but GET
+// and HEAD) from its client: a command that has started runs to its end, or to
+// its own deadline, budget, whatever the client does. A client that gives up
+// half-way (it closes the connection, or the gateway in front of it times out)
+// would otherwise cancel ordering's calls and writes between two steps and
+// leave the order half-done: an item PENDING for good, stock held for an item
+// the order does not have, a confirmed order never shipped.
+func Commands(budget time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+			c.Next()
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), budget)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
+
+// Routes registers the public API of the ordering service; its commands run
+// detached from the client (Commands).
+func Routes(router gin.IRouter, s API, opts ...RouteOption) {
+	o := routeOptions{budget: DefaultCommandBudget}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	r := router.Group("", Commands(o.budget))
 	r.GET("/api/orders", func(c *gin.Context) { listOrders(c, s) })
 	r.POST("/api/orders", httpx.Create(func(o domain.Order) string { return "/api/orders/" + o.OrderID }, s.Create))
 	r.GET("/api/orders/:orderId", func(c *gin.Context) { getOrder(c, s) })
@@ -62,8 +106,12 @@ func listOrders(c *gin.Context, s API) {
 			Message: "must be one of OPEN, CONFIRMED, SHIPPED, COMPLETED, CANCELED"}))
 		return
 	}
-	list, err := s.Orders(c.Request.Context(), customerID, domain.OrderStatus(status))
-	httpx.List(c, list, err)
+	page, ok := httpx.QueryPage(c)
+	if !ok {
+		return
+	}
+	list, err := s.Orders(c.Request.Context(), customerID, domain.OrderStatus(status), page)
+	httpx.ListPage(c, list, err, page, func(v domain.Order) string { return v.OrderID })
 }
 
 func addItem(c *gin.Context, s API) {

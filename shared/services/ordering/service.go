@@ -65,9 +65,9 @@ func (s core) Order(ctx context.Context, id string) (domain.Order, error) {
 	return s.repo.Order(ctx, id)
 }
 
-// Orders lists orders; customerID and status, when set, filter.
-func (s core) Orders(ctx context.Context, customerID string, status domain.OrderStatus) ([]domain.Order, error) {
-	return s.repo.Orders(ctx, customerID, status)
+// Orders lists one page of orders; customerID and status, when set, filter.
+func (s core) Orders(ctx context.Context, customerID string, status domain.OrderStatus, page domain.Page) ([]domain.Order, error) {
+	return s.repo.Orders(ctx, customerID, status, page)
 }
 
 // Item returns one item of an order.

@@ -3,6 +3,8 @@ package shipping
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/domain"
@@ -54,3 +56,32 @@ func (s *Service) ShipDue(ctx context.Context) (int, error) {
 
 // Delay is how long a shipment waits before it ships.
 func (s *Service) Delay() time.Duration { return s.delay }
+
+// StartShipper runs ShipDue at once and then every interval until the
+// returned stop is called: the synchronous variants ship within the request
+// that creates a shipment, so a request that died during the delay leaves a
+// PENDING shipment that only this ships. An interval of 0 starts nothing.
+func (s *Service) StartShipper(interval time.Duration, log *slog.Logger) (stop func()) {
+	if interval <= 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			if n, err := s.ShipDue(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("ship due shipments", "error", err)
+			} else if n > 0 {
+				log.Info("shipped shipments left pending", "shipped", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return func() { cancel(); wg.Wait() }
+}

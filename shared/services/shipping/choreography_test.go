@@ -1,6 +1,7 @@
 package shipping_test
 
 import (
+	"log/slog"
 	"testing"
 	"time"
 
@@ -101,4 +102,25 @@ func TestService_ShipDue(t *testing.T) {
 			t.Errorf("second: got %d %v, want 0", n, err)
 		}
 	})
+}
+
+// The synchronous variants' shipper ships, at start, a shipment whose request died during the delay.
+func TestService_StartShipper(t *testing.T) {
+	repo := &memRepo{}
+	left := shipping.NewShipment(order(domain.OrderConfirmed), address)
+	repo.add(left)
+	s := shipping.New(repo, newWorld(), newWorld(), 0)
+	stop := s.StartShipper(time.Hour, slog.New(slog.DiscardHandler))
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if got, _ := repo.Shipment(ctx, left.ShipmentID); got.Status == domain.ShipmentShipped {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	if got, _ := repo.Shipment(ctx, left.ShipmentID); got.Status != domain.ShipmentShipped {
+		t.Errorf("the shipment left PENDING is %s, want SHIPPED", got.Status)
+	}
+	s.StartShipper(0, nil)() // 0 starts nothing
 }

@@ -45,7 +45,7 @@ func (r *memRepo) index(id string) int {
 	return slices.IndexFunc(r.shipments, func(s domain.Shipment) bool { return s.ShipmentID == id })
 }
 
-func (r *memRepo) Shipments(_ context.Context, orderID string) ([]domain.Shipment, error) {
+func (r *memRepo) Shipments(_ context.Context, orderID string, _ domain.Page) ([]domain.Shipment, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {

@@ -16,8 +16,8 @@ type Repository interface {
 	CreateShipment(ctx context.Context, s domain.Shipment) (domain.Shipment, bool, error)
 	// Shipment returns the shipment or a CodeNotFound error.
 	Shipment(ctx context.Context, id string) (domain.Shipment, error)
-	// Shipments lists shipments, newest first; orderID, when set, filters on it.
-	Shipments(ctx context.Context, orderID string) ([]domain.Shipment, error)
+	// Shipments lists one page of shipments (domain.Page), newest first; orderID, when set, filters on it.
+	Shipments(ctx context.Context, orderID string, page domain.Page) ([]domain.Shipment, error)
 	// ShipShipment marks the shipment SHIPPED at now; shipping it again changes nothing.
 	// changed says whether this call shipped it.
 	ShipShipment(ctx context.Context, id string, now time.Time) (s domain.Shipment, changed bool, err error)

@@ -14,8 +14,12 @@ func Routes(r gin.IRouter, s *Service) {
 		if !ok {
 			return
 		}
-		list, err := s.Shipments(c.Request.Context(), orderID)
-		httpx.List(c, list, err)
+		page, ok := httpx.QueryPage(c)
+		if !ok {
+			return
+		}
+		list, err := s.Shipments(c.Request.Context(), orderID, page)
+		httpx.ListPage(c, list, err, page, func(v domain.Shipment) string { return v.ShipmentID })
 	})
 	r.GET("/api/shipments/:shipmentId", httpx.ByID("shipmentId", s.Shipment))
 }

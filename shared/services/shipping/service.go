@@ -37,7 +37,7 @@ func (s *Service) Create(ctx context.Context, ref domain.OrderRef) (domain.Shipm
 	if err := ref.Validate(); err != nil {
 		return domain.Shipment{}, false, err
 	}
-	existing, err := s.repo.Shipments(ctx, ref.OrderID)
+	existing, err := s.repo.Shipments(ctx, ref.OrderID, domain.Page{})
 	if err != nil {
 		return domain.Shipment{}, false, err
 	}
@@ -112,6 +112,6 @@ func (s *Service) Shipment(ctx context.Context, id string) (domain.Shipment, err
 }
 
 // Shipments lists shipments; orderID, when set, filters on it.
-func (s *Service) Shipments(ctx context.Context, orderID string) ([]domain.Shipment, error) {
-	return s.repo.Shipments(ctx, orderID)
+func (s *Service) Shipments(ctx context.Context, orderID string, page domain.Page) ([]domain.Shipment, error) {
+	return s.repo.Shipments(ctx, orderID, page)
 }

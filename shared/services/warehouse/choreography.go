@@ -31,7 +31,7 @@ func (s *Service) CancelItem(ctx context.Context, orderID, itemID string) error 
 // moveOrder moves the order's reservations (only the item's, when itemID is
 // set) that can move to the state to; the others stay as they are.
 func (s *Service) moveOrder(ctx context.Context, orderID, itemID string, to domain.ReservationStatus) error {
-	list, err := s.repo.Reservations(ctx, orderID)
+	list, err := s.repo.Reservations(ctx, orderID, domain.Page{})
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func (r *memRepo) productIndex(id string) int {
 	return slices.IndexFunc(r.products, func(p domain.Product) bool { return p.ProductID == id })
 }
 
-func (r *memRepo) Products(_ context.Context, code string) ([]domain.Product, error) {
+func (r *memRepo) Products(_ context.Context, code string, _ domain.Page) ([]domain.Product, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var list []domain.Product
@@ -115,7 +115,7 @@ func (r *memRepo) reservationIndex(id string) int {
 	return slices.IndexFunc(r.reservations, func(res domain.Reservation) bool { return res.ReservationID == id })
 }
 
-func (r *memRepo) Reservations(_ context.Context, orderID string) ([]domain.Reservation, error) {
+func (r *memRepo) Reservations(_ context.Context, orderID string, _ domain.Page) ([]domain.Reservation, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {

@@ -15,8 +15,8 @@ type Repository interface {
 	CreateProduct(ctx context.Context, p domain.Product) error
 	// Product returns the product or a CodeNotFound error.
 	Product(ctx context.Context, id string) (domain.Product, error)
-	// Products lists the products, by code; code, when set, filters on it.
-	Products(ctx context.Context, code string) ([]domain.Product, error)
+	// Products lists one page of products (domain.Page), by code; code, when set, filters on it.
+	Products(ctx context.Context, code string, page domain.Page) ([]domain.Product, error)
 	// SeedProducts stores each product whose id is not stored yet.
 	SeedProducts(ctx context.Context, ps []domain.Product) error
 
@@ -29,8 +29,8 @@ type Repository interface {
 	Reserve(ctx context.Context, req domain.ReservationRequest, id string, now time.Time) (r domain.Reservation, created bool, err error)
 	// Reservation returns the reservation or a CodeNotFound error.
 	Reservation(ctx context.Context, id string) (domain.Reservation, error)
-	// Reservations lists reservations, newest first; orderID, when set, filters on it.
-	Reservations(ctx context.Context, orderID string) ([]domain.Reservation, error)
+	// Reservations lists one page of reservations (domain.Page), newest first; orderID, when set, filters on it.
+	Reservations(ctx context.Context, orderID string, page domain.Page) ([]domain.Reservation, error)
 	// TransitionReservation moves a reservation to the state to (see
 	// domain.Reservation.Transition), atomically returning released stock to its product.
 	TransitionReservation(ctx context.Context, id string, to domain.ReservationStatus, now time.Time) (domain.Reservation, error)

@@ -14,8 +14,12 @@ func Routes(r gin.IRouter, s *Service) {
 		if !ok {
 			return
 		}
-		list, err := s.Products(c.Request.Context(), code)
-		httpx.List(c, list, err)
+		page, ok := httpx.QueryPage(c)
+		if !ok {
+			return
+		}
+		list, err := s.Products(c.Request.Context(), code, page)
+		httpx.ListPage(c, list, err, page, func(v domain.Product) string { return v.ProductID })
 	})
 	r.GET("/api/products/:productId", httpx.ByID("productId", s.Product))
 	r.POST("/api/products", httpx.Create(func(p domain.Product) string { return "/api/products/" + p.ProductID }, s.CreateProduct))
@@ -24,8 +28,12 @@ func Routes(r gin.IRouter, s *Service) {
 		if !ok {
 			return
 		}
-		list, err := s.Reservations(c.Request.Context(), orderID)
-		httpx.List(c, list, err)
+		page, ok := httpx.QueryPage(c)
+		if !ok {
+			return
+		}
+		list, err := s.Reservations(c.Request.Context(), orderID, page)
+		httpx.ListPage(c, list, err, page, func(v domain.Reservation) string { return v.ReservationID })
 	})
 	r.GET("/api/reservations/:reservationId", httpx.ByID("reservationId", s.Reservation))
 }

@@ -34,8 +34,8 @@ func (s *Service) Product(ctx context.Context, id string) (domain.Product, error
 }
 
 // Products lists the products; code, when set, filters on it.
-func (s *Service) Products(ctx context.Context, code string) ([]domain.Product, error) {
-	return s.repo.Products(ctx, code)
+func (s *Service) Products(ctx context.Context, code string, page domain.Page) ([]domain.Product, error) {
+	return s.repo.Products(ctx, code, page)
 }
 
 // Reserve holds stock for an order item; it is idempotent on the item id.
@@ -70,8 +70,8 @@ func (s *Service) Reservation(ctx context.Context, id string) (domain.Reservatio
 }
 
 // Reservations lists reservations; orderID, when set, filters on it.
-func (s *Service) Reservations(ctx context.Context, orderID string) ([]domain.Reservation, error) {
-	return s.repo.Reservations(ctx, orderID)
+func (s *Service) Reservations(ctx context.Context, orderID string, page domain.Page) ([]domain.Reservation, error) {
+	return s.repo.Reservations(ctx, orderID, page)
 }
 
 // Seed stores the seed products that are missing.
