@@ -96,7 +96,10 @@ func New(cfg config.Gateway, log *slog.Logger, opts ...Option) (http.Handler, er
 	}
 	// The limits come first after the lab's own middleware; a body is read only
 	// for a request the patterns' middleware let through.
-	engine := append([]httpx.Option{httpx.WithMiddleware(l.inFlight(), l.deadlines())}, o.engine...)
+	// JSON answers are compressed outside every pattern's middleware, so that
+	// its problems (a 401, a 429) are too.
+	engine := append([]httpx.Option{httpx.WithStage(httpx.StageAuth, compressJSON()),
+		httpx.WithMiddleware(l.inFlight(), l.deadlines())}, o.engine...)
 	engine = append(engine, httpx.WithMiddleware(l.body()))
 	e := httpx.NewEngine(slog.New(promote{log.Handler()}), engine...)
 	httpx.Health(e, nil)

@@ -49,10 +49,13 @@ func isFile(fsys fs.FS, name string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-// serveFile writes one file with its content type (from its extension), and
-// lets the browser keep the content-hashed assets for good.
+// serveFile writes one file with its content type (from its extension), in
+// the precompressed variant the browser accepts when the build wrote one, and
+// lets the browser keep the content-hashed assets under assets/ for good
+// (index.html, which names them, is checked again every time).
 func serveFile(c *gin.Context, fsys fs.FS, name string) {
-	f, err := fsys.Open(name)
+	file, encoding := precompressed(c, fsys, name)
+	f, err := fsys.Open(file)
 	if err != nil {
 		notFound(c)
 		return
@@ -69,6 +72,10 @@ func serveFile(c *gin.Context, fsys fs.FS, name string) {
 		c.Header("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		c.Header("Cache-Control", "no-cache")
+	}
+	c.Header("Content-Type", contentType(name))
+	if encoding != "" {
+		c.Header("Content-Encoding", encoding)
 	}
 	http.ServeContent(c.Writer, c.Request, name, fi.ModTime(), rs)
 }

@@ -8,7 +8,8 @@
 // rest, circuit-breaker: items answer RESERVED/REJECTED at once; confirm completes the order.
 // event-*: items answer PENDING and move on by themselves; /api/lab/events streams CloudEvents
 // (ids only for event-notification, whole resources for event-carried-state-transfer).
-// circuit-breaker also has /api/lab/faults/{service} and /api/lab/breakers.
+// circuit-breaker also has /api/lab/faults/{service} and its breakers at /api/lab/patterns.
+// /api/lab/info says what each mock has in its features, as the gateway does.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -176,6 +177,9 @@ async function api(req, res, url) {
     if (rid === 'info' && m === 'GET') {
       return send(res, 200, {
         variant,
+        base: hasFaults ? 'rest' : variant,
+        patterns: hasFaults ? ['circuit-breaker'] : [],
+        features: { events: asyncMode, faults: hasFaults, patterns: hasFaults },
         services: Object.keys(faults).map((name, i) => ({ name, url: `http://127.0.0.1:${8081 + i}`, healthy: faults[name].down === '' })),
       });
     }
@@ -197,13 +201,28 @@ async function api(req, res, url) {
         return send(res, 200, faults[sub]);
       }
     }
-    if (rid === 'breakers' && hasFaults && m === 'GET') {
+    if (rid === 'patterns' && m === 'GET') {
       const state = (name) => (faults[name].down || faults[name].errorRate >= 0.5 ? 'open' : 'closed');
-      return send(res, 200, [
-        { service: 'ordering', name: 'warehouse', state: state('warehouse') },
-        { service: 'ordering', name: 'shipping', state: state('shipping') },
-        { service: 'ordering', name: 'billing', state: state('billing') },
-      ]);
+      const row = (name) => [name, state(name), 0, 0, state(name) === 'open' ? 5000 : 0];
+      return send(res, 200, {
+        variant,
+        patterns: hasFaults
+          ? [
+              {
+                name: 'circuit-breaker',
+                category: 'reliability',
+                description: 'ordering stops calling a failing service for a while and fails fast',
+                services: [
+                  {
+                    service: 'ordering',
+                    columns: ['callee', 'state', 'failures', 'rejected', 'retryAfterMs'],
+                    rows: ['warehouse', 'shipping', 'billing'].map(row),
+                  },
+                ],
+              },
+            ]
+          : [],
+      });
     }
     return problem(res, 404, 'Not Found', `${url.pathname} does not exist in the ${variant} variant`);
   }

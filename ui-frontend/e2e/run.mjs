@@ -5,15 +5,23 @@
 //
 // The lab's gateway must serve the built UI (npm run build) at "/".
 // Without a lab at LAB_URL it skips (exit 0), or fails when CI=true.
-// Screenshots go to test-results/.
+// Screenshots go to test-results/. After the tests come the audits: axe-core
+// (every rule) over every view, then Lighthouse with its budgets on the shop
+// (E2E_LIGHTHOUSE=0 leaves Lighthouse out). `npm run audit:full` audits more:
+// axe at 1280 and 375 px, Lighthouse on every list view, median of 3, strict.
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { axeAudit } from './axe.mjs';
+import { runLighthouse } from './lighthouse.mjs';
 
 const LAB_URL = (process.env.LAB_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const CI = process.env.CI === 'true';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SETTLE_MS = Number(process.env.E2E_SETTLE_MS ?? 60000);
+const LIGHTHOUSE = process.env.E2E_LIGHTHOUSE !== '0';
+// The widths axe audits every view at (E2E_AXE_WIDTHS=1280,375 for the phone layout too).
+const AXE_WIDTHS = (process.env.E2E_AXE_WIDTHS ?? '1280').split(',').map(Number).filter(Boolean);
 const OUT = fileURLToPath(new URL('../test-results/', import.meta.url));
 const ARGS = [
   '--headless',
@@ -59,8 +67,35 @@ mkdirSync(OUT, { recursive: true });
 
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
-const state = {};
+const state = { notes: [] };
 const pageErrors = [];
+/** Answers of 404 to the lab's own endpoints, which a variant that says what it has should never cause. */
+const lab404s = [];
+const SERVICES = ['customers', 'ordering', 'warehouse', 'shipping', 'billing'];
+const features = lab.info.features && typeof lab.info.features === 'object' ? lab.info.features : undefined;
+// An older gateway does not say; then the absence of events says "synchronous".
+const NORMAL_FAULTS = { errorRate: 0, errorStatus: 503, latencyMs: 0, latencyJitterMs: 0, down: '' };
+
+async function setFaults(service, settings) {
+  const res = await fetch(`${LAB_URL}/api/lab/faults/${service}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ...NORMAL_FAULTS, ...settings }),
+  });
+  if (!res.ok) throw new Error(`PUT /api/lab/faults/${service} answered ${res.status}`);
+}
+
+async function api(method, path, body) {
+  const res = await fetch(`${LAB_URL}${path}`, {
+    method,
+    headers: body ? { 'Content-Type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
+  return res.json();
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 function assert(cond, message) {
   if (!cond) throw new Error(message);
@@ -78,6 +113,17 @@ async function open(page, hash) {
 /** Waits until no view shows its loading state. */
 async function settled(page) {
   await page.waitForFunction(() => !document.querySelector('.loading'), null, { timeout: 15000 });
+}
+
+/** Every view of the UI, as [name, hash route], on the order the first tests made. */
+function everyView() {
+  return [
+    ['shop', '#/shop'],
+    ['order', `#/orders/${state.orderId}`],
+    ['orders', '#/orders'],
+    ['documents', `#/documents?orderId=${state.orderId}`],
+    ['lab', '#/lab'],
+  ];
 }
 
 async function noHorizontalOverflow(page) {
@@ -120,8 +166,11 @@ test('shop: pick a customer and add a product to a new order', async ({ page }) 
   const card = cards.nth(index);
   state.productName = (await card.locator('h3').textContent()).trim();
   await card.getByLabel('Quantity').fill('2');
-  await card.getByRole('button', { name: `Add ${state.productName} to the order` }).click();
-  await page.getByText(new RegExp(`^Added 2 × .*: (RESERVED|PENDING)\\.$`)).waitFor();
+  await card.getByRole('button', { name: `Add to order: ${state.productName}` }).click();
+  await page.getByText(new RegExp(`^Added 2 × .*: (RESERVED|PENDING)\\.`)).waitFor();
+  // The quantity field starts again from 1 for the next add.
+  const left = await card.getByLabel('Quantity').inputValue();
+  assert(left === '1', `the quantity field kept "${left}" after the add`);
   const item = page.getByRole('list', { name: 'Items in the current order' }).locator('li').first();
   const first = await item.getAttribute('data-item-status');
   state.sawPending = first === 'PENDING';
@@ -132,6 +181,14 @@ test('shop: pick a customer and add a product to a new order', async ({ page }) 
   const href = await page.getByRole('link', { name: 'Review and confirm the order' }).getAttribute('href');
   state.orderId = href.replace('#/orders/', '');
   assert(/^[0-9a-f-]{36}$/i.test(state.orderId), `unexpected order link ${href}`);
+  // The same product again is a 409: said in words, without the server's ids.
+  await card.getByRole('button', { name: `Add to order: ${state.productName}` }).click();
+  const conflict = page.getByRole('alert').filter({ hasText: 'already in this order' });
+  await conflict.waitFor();
+  const words = await conflict.textContent();
+  assert(!UUID.test(words), `the 409 shows raw ids: ${words}`);
+  assert(/change the quantity/i.test(words), `the 409 does not say how to change the quantity: ${words}`);
+  await conflict.getByRole('button', { name: 'Dismiss' }).click();
   await shot(page, 'shop');
 });
 
@@ -196,9 +253,14 @@ test('order: a rejected item shows why, is removed, and the order is cancelled',
   const card = cards.nth(stocks.indexOf(low));
   const name = (await card.locator('h3').textContent()).trim();
   await card.getByLabel('Quantity').fill(String(low + 1));
-  await card.getByRole('button', { name: `Add ${name} to the order` }).click();
+  await card.getByRole('button', { name: `Add to order: ${name}` }).click();
   const items = page.getByRole('list', { name: 'Items in the current order' });
   await items.locator('li[data-item-status="REJECTED"]').waitFor({ timeout: SETTLE_MS });
+  // A rejection is not announced as a success.
+  const notice = page.locator('.notice-area .notice');
+  await notice.filter({ hasText: 'REJECTED' }).waitFor({ timeout: SETTLE_MS });
+  assert((await notice.getAttribute('data-kind')) === 'warn', `the rejection is shown as "${await notice.getAttribute('data-kind')}"`);
+  assert(!/^Added/.test(await notice.textContent()), `the rejection reads as a success: ${await notice.textContent()}`);
   await page.getByRole('link', { name: 'Review and confirm the order' }).click();
   const row = page.locator('tbody tr[data-item-status="REJECTED"]');
   await row.waitFor();
@@ -217,7 +279,7 @@ test('lab panel: shows the running variant and every part', async ({ page }) => 
   await name.waitFor();
   const shown = (await name.textContent()).trim();
   assert(shown === lab.info.variant, `the panel shows variant "${shown}", the gateway says "${lab.info.variant}"`);
-  for (const id of ['lab-events', 'lab-breakers', 'lab-faults']) {
+  for (const id of ['lab-events', 'lab-patterns', 'lab-faults']) {
     await page.locator(`section[aria-labelledby="${id}"]`).waitFor();
   }
   await settled(page);
@@ -264,6 +326,7 @@ test('keyboard: the tabs are links reachable with Tab', async ({ page }) => {
   assert(reached, 'the Orders tab was not reached with Tab');
   await page.keyboard.press('Enter');
   await page.waitForFunction(() => location.hash === '#/orders');
+  await settled(page);
   // Focus moves to the new view, so keyboard users land on its content.
   await page.waitForFunction(() => document.activeElement?.id === 'main');
   await page.keyboard.press('Tab');
@@ -274,16 +337,98 @@ test('keyboard: the tabs are links reachable with Tab', async ({ page }) => {
   assert(focused.outline !== 'none', `the focused ${focused.tag} shows no focus outline`);
 });
 
+test('lab panel: the fault form works on a fresh lab, cards stay live, health says faults injected', async ({ page }) => {
+  await open(page, '#/lab');
+  await settled(page);
+  const faults = page.locator('section[aria-labelledby="lab-faults"]');
+  if ((await faults.getByTestId('faults-absent').count()) > 0) {
+    state.notes.push('fault injection absent in this variant');
+    return;
+  }
+  try {
+    // One service order everywhere.
+    const health = await page.locator('section[aria-labelledby="lab-info"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.service));
+    const cards = await faults.locator('.fault-card').evaluateAll((cs) => cs.map((c) => c.dataset.service));
+    assert(JSON.stringify(health) === JSON.stringify(SERVICES), `health lists ${health.join(', ')}`);
+    assert(JSON.stringify(cards) === JSON.stringify(SERVICES), `fault cards list ${cards.join(', ')}`);
+
+    // "refuse connections" is not cut off at 1280 px.
+    const down = faults.locator('#fault-shipping-down');
+    await down.selectOption('refuse');
+    const fit = await down.evaluate((el) => {
+      const probe = el.cloneNode(true);
+      probe.style.cssText = 'width:auto;max-width:none;position:absolute;visibility:hidden';
+      el.parentElement.appendChild(probe);
+      probe.value = el.value;
+      const need = probe.getBoundingClientRect().width;
+      probe.remove();
+      return { have: el.getBoundingClientRect().width, need };
+    });
+    assert(fit.have + 1 >= fit.need, `the Down select is ${fit.have} px wide, its text needs ${fit.need} px`);
+
+    // Apply on a fresh lab: the form is valid as it comes (error status 0 means 503).
+    const card = faults.locator('form[data-service="shipping"]');
+    await card.getByRole('button', { name: 'Apply faults to shipping' }).click();
+    await card.getByText('Applied.').waitFor({ timeout: 5000 });
+    await card.locator('.badge[data-status="faulty"]').waitFor();
+    const shown = await (await fetch(`${LAB_URL}/api/lab/faults/shipping`)).json();
+    assert(shown.down === 'refuse', `the gateway says shipping is down="${shown.down}" after Apply`);
+    // Health says what a client sees.
+    const row = page.locator('section[aria-labelledby="lab-info"] tr[data-service="shipping"]');
+    await row.getByText('healthy (faults injected)').waitFor({ timeout: 5000 });
+
+    // A fault set elsewhere (curl) shows without Reload.
+    await setFaults('billing', { errorRate: 0.5 });
+    await faults.locator('form[data-service="billing"] .badge[data-status="faulty"]').waitFor({ timeout: 10000 });
+    await shot(page, 'lab-faults');
+  } finally {
+    await setFaults('shipping', {});
+    await setFaults('billing', {});
+  }
+});
+
+test('order: a confirm that fails part-way says what to do in this variant', async ({ page }) => {
+  const events = features ? features.events : !state.eventsAbsent;
+  if (events) {
+    state.notes.push('the failed-confirm wording test is for synchronous variants: skipped');
+    return;
+  }
+  const customers = await api('GET', '/api/customers');
+  const products = await api('GET', '/api/products');
+  const product = products.find((p) => p.stock >= 10);
+  const order = await api('POST', '/api/orders', { customerId: customers[0].customerId, name: 'e2e: failed confirm' });
+  await api('POST', `/api/orders/${order.orderId}/items`, { productId: product.productId, quantity: 1 });
+  if (features?.faults === false || (await fetch(`${LAB_URL}/api/lab/faults/billing`)).status === 404) {
+    state.notes.push('no fault injection: the failed-confirm wording test skipped');
+    return;
+  }
+  await setFaults('billing', { errorRate: 1 });
+  try {
+    await open(page, `#/orders/${order.orderId}`);
+    await page.getByRole('button', { name: 'Confirm order' }).click();
+    await page.getByRole('alert').first().waitFor();
+    if ((await api('GET', `/api/orders/${order.orderId}`)).status === 'OPEN') {
+      state.notes.push('the failed confirm changed nothing (the order is OPEN): no step to resume');
+      return;
+    }
+    const hint = page.getByTestId('resume-hint');
+    await hint.waitFor({ timeout: 10000 });
+    const text = await hint.textContent();
+    assert(/confirm again/i.test(text) && /does not move on by itself/.test(text), `the hint says: ${text}`);
+    const claims = await page.getByText(/it moves on by itself|is on its way/).count();
+    assert(claims === 0, 'the view says the order moves on by itself');
+    await shot(page, 'order-failed-confirm');
+  } finally {
+    await setFaults('billing', {});
+  }
+  await page.getByRole('button', { name: 'Confirm again' }).click();
+  await page.locator('ol.timeline li[aria-current="step"]', { hasText: 'COMPLETED' }).waitFor({ timeout: SETTLE_MS });
+});
+
 test('375 px wide: no horizontal overflow on any view', async ({ context }) => {
   const page = await context.newPage();
   await page.setViewportSize({ width: 375, height: 800 });
-  const views = [
-    ['shop', '#/shop'],
-    ['order', `#/orders/${state.orderId}`],
-    ['orders', '#/orders'],
-    ['documents', `#/documents?orderId=${state.orderId}`],
-    ['lab', '#/lab'],
-  ];
+  const views = everyView();
   const problems = [];
   for (const [name, hash] of views) {
     await open(page, hash);
@@ -299,6 +444,41 @@ test('375 px wide: no horizontal overflow on any view', async ({ context }) => {
   assert(problems.length === 0, problems.join('; '));
 });
 
+test(`axe-core, every rule: no violation on any view, at ${AXE_WIDTHS.join(' and ')} px`, async ({ context }) => {
+  const views = everyView();
+  // An open order too: its stepper has steps still to come.
+  const customers = await api('GET', '/api/customers');
+  const open_ = await api('POST', '/api/orders', { customerId: customers[0].customerId, name: 'e2e: axe' });
+  views.push(['open order', `#/orders/${open_.orderId}`]);
+  const problems = [];
+  let rules = 0;
+  for (const width of AXE_WIDTHS) {
+    const page = await context.newPage();
+    await page.setViewportSize({ width, height: 900 });
+    for (const [name, hash] of views) {
+      await open(page, hash);
+      await settled(page);
+      await page.waitForTimeout(200);
+      const r = await axeAudit(page);
+      rules = r.rules;
+      for (const v of [...r.violations, ...r.contrastIncomplete]) problems.push(`${name} @${width}: ${v}`);
+      if (r.otherIncomplete.length) state.notes.push(`axe incomplete on ${name} @${width}: ${r.otherIncomplete.join(', ')}`);
+    }
+    await page.close();
+  }
+  await api('POST', `/api/orders/${open_.orderId}/cancel`);
+  state.notes.push(`axe: ${rules} rules over ${views.length} views at ${AXE_WIDTHS.join(' and ')} px, ${problems.length} problems`);
+  assert(problems.length === 0, problems.slice(0, 15).join('\n'));
+});
+
+test('the UI asks for no endpoint the variant lacks', async () => {
+  if (!features) {
+    state.notes.push(`the gateway says no features: ${lab404s.length} answers of 404 from /api/lab/ tolerated`);
+    return;
+  }
+  assert(lab404s.length === 0, `404 from ${[...new Set(lab404s)].join(', ')}`);
+});
+
 test('no uncaught errors in the page', async () => {
   assert(pageErrors.length === 0, pageErrors.join('\n'));
 });
@@ -307,8 +487,15 @@ const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 context.setDefaultTimeout(20000);
 const page = await context.newPage();
-page.on('pageerror', (err) => pageErrors.push(err.message));
-context.on('page', (p) => p.on('pageerror', (err) => pageErrors.push(err.message)));
+const watch = (p) => {
+  p.on('pageerror', (err) => pageErrors.push(err.message));
+  p.on('response', (res) => {
+    const path = new URL(res.url()).pathname;
+    if (res.status() === 404 && path.startsWith('/api/lab/')) lab404s.push(path);
+  });
+};
+watch(page);
+context.on('page', watch);
 
 console.log(`e2e against ${LAB_URL} (variant ${lab.info.variant}), screenshots in test-results/`);
 let passed = 0;
@@ -327,6 +514,32 @@ for (const t of tests) {
 }
 if (state.sawPending) console.log('note: the item went through PENDING (an asynchronous variant)');
 if (state.eventsAbsent !== undefined) console.log(`note: event stream ${state.eventsAbsent ? 'absent in this variant' : 'present'}`);
+for (const n of state.notes) console.log(`note: ${n}`);
 await browser.close();
+
+if (LIGHTHOUSE) {
+  const started = Date.now();
+  try {
+    const { lines, failures, warnings } = await runLighthouse({
+      labUrl: LAB_URL,
+      chromium: CHROMIUM,
+      views: (process.env.E2E_LIGHTHOUSE_VIEWS ?? '#/shop').split(',').filter(Boolean),
+      runs: Math.max(1, Number(process.env.LIGHTHOUSE_RUNS ?? 1)),
+      strict: process.env.LIGHTHOUSE_STRICT === '1',
+    });
+    for (const l of lines) console.log(`note: ${l}`);
+    for (const w of warnings) console.log(`WARN ${w}`);
+    if (failures.length) {
+      failed++;
+      console.log(`FAIL lighthouse budgets (${Date.now() - started} ms)\n     ${failures.join('\n     ')}`);
+    } else {
+      passed++;
+      console.log(`ok   lighthouse budgets: performance ≥ 90, accessibility and best practices 100, CLS < 0.1 (${Date.now() - started} ms)`);
+    }
+  } catch (err) {
+    failed++;
+    console.log(`FAIL lighthouse (${Date.now() - started} ms)\n     ${err.message ?? err}`);
+  }
+}
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -2,6 +2,11 @@ import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { App } from './App';
 import { customers, fakeApi, makeOrder, products } from './test/fakeApi';
+// The views the App loads lazily, loaded up front so that a busy machine does not time the tests out.
+import './views/Documents';
+import './views/LabPanel';
+import './views/OrdersList';
+import './views/OrderView';
 
 function go(hash: string) {
   act(() => {

@@ -1,12 +1,17 @@
-import { useEffect, useRef } from 'react';
-import { api } from './api';
+import { lazy, Suspense, useEffect, useRef } from 'react';
+import { api, probeEvents } from './api';
+import { Loading } from './components/common';
 import { useAsync, useHash, useStoredState } from './hooks';
 import { parseRoute, routeHref, type Route } from './routes';
-import { Documents } from './views/Documents';
-import { LabPanel, type EventSourceFactory } from './views/LabPanel';
-import { OrdersList } from './views/OrdersList';
-import { OrderView } from './views/OrderView';
+import type { EventSourceFactory } from './views/LabPanel';
+import type { Flow } from './views/OrderView';
 import { Shop } from './views/Shop';
+
+// The shop is the first view; every other view is its own chunk, loaded when first opened.
+const OrdersList = lazy(() => import('./views/OrdersList').then((m) => ({ default: m.OrdersList })));
+const OrderView = lazy(() => import('./views/OrderView').then((m) => ({ default: m.OrderView })));
+const Documents = lazy(() => import('./views/Documents').then((m) => ({ default: m.Documents })));
+const LabPanel = lazy(() => import('./views/LabPanel').then((m) => ({ default: m.LabPanel })));
 
 const TABS: { view: Route['view']; label: string; href: string }[] = [
   { view: 'shop', label: 'Shop', href: '#/shop' },
@@ -35,6 +40,17 @@ export function App({ pollMs, createEventSource }: AppProps) {
   const info = useAsync((s) => api.labInfo(s), [], 15000);
   const mainRef = useRef<HTMLElement>(null);
 
+  // How the variant finishes an order: its features say (events = asynchronous); an
+  // older gateway that does not say is asked whether it has an event stream.
+  const said = info.data?.features?.events;
+  // Asked only where it matters, in the order view, so that other views log no 404 for it.
+  const wantFlow = route.view === 'order';
+  const probe = useAsync(
+    async () => (wantFlow && info.data && typeof said !== 'boolean' ? (await probeEvents()) === null : undefined),
+    [!!info.data, said, wantFlow],
+  );
+  const events = typeof said === 'boolean' ? said : probe.data;
+  const flow: Flow = events === undefined ? undefined : events ? 'async' : 'sync';
   const activeTab = route.view === 'order' ? 'orders' : route.view;
   const routeKey = routeHref(route);
 
@@ -78,6 +94,7 @@ export function App({ pollMs, createEventSource }: AppProps) {
           key={route.orderId}
           orderId={route.orderId}
           pollMs={pollMs}
+          flow={flow}
           onShopForOrder={(o) => {
             setCustomerId(o.customerId);
             setCurrentOrderId(o.orderId);
@@ -126,7 +143,7 @@ export function App({ pollMs, createEventSource }: AppProps) {
       </header>
       <main id="main" ref={mainRef} tabIndex={-1} aria-labelledby="view-title">
         <h1 id="view-title">{TITLES[route.view]}</h1>
-        {view}
+        <Suspense fallback={<Loading what="the view" />}>{view}</Suspense>
       </main>
     </>
   );

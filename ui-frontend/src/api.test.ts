@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, ApiError, NETWORK_ERROR, probeEvents, request, toProblem } from './api';
+import { api, ApiError, NETWORK_ERROR, nextLink, probeEvents, request, toProblem } from './api';
 import { fakeApi, json, problem } from './test/fakeApi';
 import { vi } from 'vitest';
 
@@ -88,5 +88,31 @@ describe('probeEvents', () => {
       'GET /api/lab/events': () => new Response('', { status: 200, headers: { 'Content-Type': 'text/event-stream' } }),
     });
     expect(await probeEvents()).toBeNull();
+  });
+});
+
+describe('nextLink', () => {
+  it.each([
+    [null, undefined],
+    ['', undefined],
+    ['</api/orders?limit=100&after=abc>; rel="next"', '/api/orders?limit=100&after=abc'],
+    ['<http://127.0.0.1:8080/api/orders?after=x>; rel=next', '/api/orders?after=x'],
+    ['</api/orders?before=y>; rel="prev", </api/orders?after=z>; rel="next"', '/api/orders?after=z'],
+    ['</api/orders?after=z>; rel="prev"', undefined],
+    ['</api/orders?after=z>; title="a, b"; rel="next last"', '/api/orders?after=z'],
+  ])('%s → %s', (header, want) => expect(nextLink(header)).toBe(want));
+});
+
+describe('requestPage', () => {
+  it('answers the items and the next page from the Link header', async () => {
+    fakeApi({
+      'GET /api/shipments': () => json([{ shipmentId: 's1' }], 200, { Link: '</api/shipments?limit=1&after=s1>; rel="next"' }),
+    });
+    expect(await api.shipmentsPage()).toEqual({ items: [{ shipmentId: 's1' }], next: '/api/shipments?limit=1&after=s1' });
+  });
+
+  it('answers no next page without a Link header', async () => {
+    fakeApi({ 'GET /api/invoices': () => [] });
+    expect(await api.invoicesPage('o-1')).toEqual({ items: [], next: undefined });
   });
 });

@@ -1,11 +1,12 @@
 import type {
-  BreakerState,
   Customer,
   FaultSettings,
   Invoice,
   LabInfo,
   Order,
   OrderItem,
+  Page,
+  PatternsReport,
   Problem,
   Product,
   Reservation,
@@ -129,6 +130,38 @@ export interface RequestOptions {
 
 /** Calls the API on the same origin and returns the parsed JSON body. */
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  return (await send<T>(path, options)).body;
+}
+
+/**
+ * The URL of the next page from a Link header (RFC 8288), as a same-origin
+ * path: a list answers `Link: <…?limit=100&after=…>; rel="next"` while more remain.
+ */
+export function nextLink(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(/,(?=\s*<)/)) {
+    const m = /^\s*<([^>]*)>(.*)$/.exec(part);
+    if (!m) continue;
+    const rels = /;\s*rel\s*=\s*("([^"]*)"|[^;\s]+)/i.exec(m[2]);
+    const rel = (rels?.[2] ?? rels?.[1] ?? '').toLowerCase().split(/\s+/);
+    if (!rel.includes('next')) continue;
+    try {
+      const url = new URL(m[1], window.location.href);
+      return url.pathname + url.search;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** GETs one page of a list: the items, and the next page's path when the server sent one. */
+export async function requestPage<T>(path: string, signal?: AbortSignal): Promise<Page<T>> {
+  const { body, headers } = await send<T[]>(path, { signal });
+  return { items: Array.isArray(body) ? body : [], next: nextLink(headers.get('Link')) };
+}
+
+async function send<T>(path: string, options: RequestOptions): Promise<{ body: T; headers: Headers }> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
   const init: RequestInit = { method: options.method ?? 'GET', headers, signal: options.signal };
   if (options.body !== undefined) {
@@ -144,11 +177,11 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     throw networkError(err);
   }
   if (!res.ok) throw await errorFromResponse(res);
-  if (res.status === 204) return undefined as T;
+  if (res.status === 204) return { body: undefined as T, headers: res.headers };
   const text = await res.text();
-  if (!text) return undefined as T;
+  if (!text) return { body: undefined as T, headers: res.headers };
   try {
-    return JSON.parse(text) as T;
+    return { body: JSON.parse(text) as T, headers: res.headers };
   } catch {
     throw new ApiError(
       { title: 'Unreadable answer', detail: `${path} did not answer JSON.`, status: res.status },
@@ -175,16 +208,29 @@ function query(params: Record<string, string | undefined>): string {
   return s ? `?${s}` : '';
 }
 
+/** The one order in which the UI lists the services, everywhere. */
 export const FAULT_SERVICES = ['customers', 'ordering', 'warehouse', 'shipping', 'billing'] as const;
+
+/** Sorts by service name in the order of FAULT_SERVICES; unknown names go last, by name. */
+export function byServiceOrder<T>(list: T[], name: (item: T) => string): T[] {
+  const rank = (n: string) => {
+    const i = (FAULT_SERVICES as readonly string[]).indexOf(n);
+    return i < 0 ? FAULT_SERVICES.length : i;
+  };
+  return [...list].sort((a, b) => rank(name(a)) - rank(name(b)) || name(a).localeCompare(name(b)));
+}
 
 export const api = {
   customers: (signal?: AbortSignal) => request<Customer[]>('/api/customers', { signal }),
   products: (signal?: AbortSignal) => request<Product[]>('/api/products', { signal }),
+  productsPage: (signal?: AbortSignal) => requestPage<Product>('/api/products', signal),
   reservations: (orderId?: string, signal?: AbortSignal) =>
     request<Reservation[]>(`/api/reservations${query({ orderId })}`, { signal }),
 
   orders: (filter: { customerId?: string; status?: string } = {}, signal?: AbortSignal) =>
     request<Order[]>(`/api/orders${query(filter)}`, { signal }),
+  ordersPage: (filter: { customerId?: string; status?: string } = {}, signal?: AbortSignal) =>
+    requestPage<Order>(`/api/orders${query(filter)}`, signal),
   order: (orderId: string, signal?: AbortSignal) =>
     request<Order>(`/api/orders/${enc(orderId)}`, { signal }),
   createOrder: (customerId: string, name?: string) =>
@@ -205,13 +251,19 @@ export const api = {
     request<Shipment[]>(`/api/shipments${query({ orderId })}`, { signal }),
   invoices: (orderId?: string, signal?: AbortSignal) =>
     request<Invoice[]>(`/api/invoices${query({ orderId })}`, { signal }),
+  shipmentsPage: (orderId?: string, signal?: AbortSignal) =>
+    requestPage<Shipment>(`/api/shipments${query({ orderId })}`, signal),
+  invoicesPage: (orderId?: string, signal?: AbortSignal) =>
+    requestPage<Invoice>(`/api/invoices${query({ orderId })}`, signal),
+  /** Any further page, by the path a Link header gave. */
+  page: <T>(path: string, signal?: AbortSignal) => requestPage<T>(path, signal),
 
   labInfo: (signal?: AbortSignal) => request<LabInfo>('/api/lab/info', { signal }),
   faults: (service: string, signal?: AbortSignal) =>
     request<FaultSettings>(`/api/lab/faults/${enc(service)}`, { signal }),
   setFaults: (service: string, settings: FaultSettings) =>
     request<FaultSettings>(`/api/lab/faults/${enc(service)}`, { method: 'PUT', body: settings }),
-  breakers: (signal?: AbortSignal) => request<BreakerState[]>('/api/lab/breakers', { signal }),
+  patterns: (signal?: AbortSignal) => request<PatternsReport>('/api/lab/patterns', { signal }),
 };
 
 export const EVENTS_PATH = '/api/lab/events';

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, toProblem } from './api';
-import type { Order, Problem } from './types';
+import type { Order, Page, Problem } from './types';
 
 export interface AsyncState<T> {
   data: T | undefined;
@@ -59,6 +59,79 @@ export function useAsync<T>(
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, loading, reload };
+}
+
+export interface PagedState<T> extends AsyncState<T[]> {
+  /** True while the server says more items remain (a Link rel="next" came). */
+  hasMore: boolean;
+  loadingMore: boolean;
+  moreError: Problem | undefined;
+  loadMore: () => void;
+}
+
+/**
+ * A paginated list: the first page as useAsync loads (and refreshes) it, and
+ * the pages after it on loadMore(), by the next link each page answered. A
+ * refresh renews the first page and keeps the pages loaded after it (an item
+ * that moved into the first page is shown once). New deps start again from
+ * the first page.
+ */
+export function usePagedList<T>(
+  load: (signal: AbortSignal) => Promise<Page<T>>,
+  deps: unknown[],
+  key: (item: T) => string,
+  refreshMs?: number,
+): PagedState<T> {
+  const first = useAsync(load, deps, refreshMs);
+  const [more, setMore] = useState<{ items: T[]; next?: string; started: boolean }>({ items: [], started: false });
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<Problem>();
+  const ctrlRef = useRef<AbortController | undefined>(undefined);
+
+  useEffect(() => {
+    ctrlRef.current?.abort();
+    setMore({ items: [], started: false });
+    setLoadingMore(false);
+    setMoreError(undefined);
+  }, deps); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const next = more.started ? more.next : first.data?.next;
+  const loadMore = useCallback(() => {
+    if (!next) return;
+    const ctrl = new AbortController();
+    ctrlRef.current = ctrl;
+    setLoadingMore(true);
+    setMoreError(undefined);
+    api.page<T>(next, ctrl.signal).then(
+      (page) => {
+        if (ctrl.signal.aborted) return;
+        setMore((m) => ({ items: [...m.items, ...page.items], next: page.next, started: true }));
+        setLoadingMore(false);
+      },
+      (err: unknown) => {
+        if (ctrl.signal.aborted) return;
+        setMoreError(toProblem(err));
+        setLoadingMore(false);
+      },
+    );
+  }, [next]);
+  useEffect(() => () => ctrlRef.current?.abort(), []);
+
+  let data: T[] | undefined;
+  if (first.data) {
+    const seen = new Set(first.data.items.map(key));
+    data = [...first.data.items, ...more.items.filter((i) => !seen.has(key(i)))];
+  }
+  return {
+    data,
+    error: first.error,
+    loading: first.loading,
+    reload: first.reload,
+    hasMore: !!next,
+    loadingMore,
+    moreError,
+    loadMore,
+  };
 }
 
 /** An order needs watching while an item is PENDING or it is on its way to COMPLETED. */

@@ -90,9 +90,22 @@ export interface ServiceHealth {
   [extra: string]: unknown;
 }
 
+/** What the running variant has; absent from an older gateway (then ask and tolerate a 404). */
+export interface LabFeatures {
+  events: boolean;
+  faults: boolean;
+  patterns: boolean;
+  [extra: string]: unknown;
+}
+
 export interface LabInfo {
   variant: string;
   services: ServiceHealth[];
+  /** The communication variant the patterns sit on (rest, event-notification …). */
+  base?: string;
+  /** The cross-cutting patterns of the variant (circuit-breaker, retry …). */
+  patterns?: string[];
+  features?: LabFeatures;
   [extra: string]: unknown;
 }
 
@@ -106,11 +119,34 @@ export interface FaultSettings {
   down: DownMode;
 }
 
-export interface BreakerState {
+/** One cell of a pattern's state table. */
+export type PatternCell = string | number | boolean | null;
+
+/** One service's part of a pattern's state: a table, or why it could not be read. */
+export interface PatternServiceState {
   service: string;
+  columns?: string[];
+  rows?: PatternCell[][];
+  error?: string;
+}
+
+export interface PatternState {
   name: string;
-  state: string;
-  [extra: string]: unknown;
+  category?: string;
+  description?: string;
+  services: PatternServiceState[];
+}
+
+/** GET /api/lab/patterns: the state of every pattern of the running variant. */
+export interface PatternsReport {
+  variant: string;
+  patterns: PatternState[];
+}
+
+/** One page of a list, and the URL of the next one when the server said there is more. */
+export interface Page<T> {
+  items: T[];
+  next?: string;
 }
 
 /** A CloudEvents 1.0 JSON document as delivered by /api/lab/events. */

@@ -41,7 +41,7 @@ describe('OrderTimeline', () => {
   it('marks done steps and the current one', () => {
     render(<OrderTimeline status="SHIPPED" />);
     const steps = screen.getAllByRole('listitem');
-    expect(steps.map((s) => s.textContent)).toEqual([
+    expect(steps.map((s) => `${s.querySelector('.step-dot')?.getAttribute('data-mark')}${s.textContent}`)).toEqual([
       '✓OPEN (done)',
       '✓CONFIRMED (done)',
       '3SHIPPED (current)',

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { NETWORK_ERROR } from '../api';
 import { formatMoney } from '../format';
-import type { AsyncState } from '../hooks';
+import type { AsyncState, PagedState } from '../hooks';
 import type { Problem } from '../types';
 
 /** Shows a problem document in plain words: title, detail, field errors. */
@@ -73,16 +73,28 @@ export function ListState<T>({
   what,
   empty,
   count,
+  placeholder,
 }: {
   state: AsyncState<T[]>;
   what: string;
   empty: string;
   count?: number;
+  /** Shown instead of the loading line: a skeleton of the list's size, so nothing shifts. */
+  placeholder?: ReactNode;
 }) {
   const shown = count ?? state.data?.length ?? 0;
   return (
     <>
-      {state.loading && !state.data ? <Loading what={what} /> : null}
+      {state.loading && !state.data ? (
+        placeholder ? (
+          <div className="loading-placeholder">
+            <Loading what={what} hidden />
+            {placeholder}
+          </div>
+        ) : (
+          <Loading what={what} />
+        )
+      ) : null}
       {state.error ? (
         <ProblemView problem={state.error} context={`Could not load ${what}`} onRetry={state.reload} />
       ) : null}
@@ -91,9 +103,26 @@ export function ListState<T>({
   );
 }
 
-export function Loading({ what }: { what: string }) {
+/** The "Load more" button under a paginated list, while the server says more remain. */
+export function LoadMore<T>({ state, what }: { state: PagedState<T>; what: string }) {
+  if (!state.hasMore && !state.moreError) return null;
   return (
-    <p className="loading" role="status" aria-live="polite">
+    <div className="load-more">
+      {state.moreError ? (
+        <ProblemView problem={state.moreError} context={`Could not load more ${what}`} />
+      ) : null}
+      {state.hasMore ? (
+        <button type="button" className="secondary" onClick={state.loadMore} disabled={state.loadingMore}>
+          {state.loadingMore ? 'Loading more…' : `Load more ${what}`}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function Loading({ what, hidden }: { what: string; hidden?: boolean }) {
+  return (
+    <p className={hidden ? 'loading visually-hidden' : 'loading'} role="status" aria-live="polite">
       <span className="spinner" aria-hidden="true" /> Loading {what}…
     </p>
   );
@@ -121,6 +150,7 @@ const badgeKinds: Record<string, string> = {
   disconnected: 'bad',
   normal: 'ok',
   faulty: 'bad',
+  injected: 'pending',
 };
 
 export function StatusBadge({ status, label }: { status: string; label?: string }) {

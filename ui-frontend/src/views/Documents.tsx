@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api';
-import { ListState, Id, Money, Section, StatusBadge } from '../components/common';
+import { ListState, Id, LoadMore, Money, Section, StatusBadge } from '../components/common';
 import { formatTime, newestFirst } from '../format';
-import { useAsync } from '../hooks';
+import { usePagedList } from '../hooks';
 
 /** Shipments and invoices, all of them or those of one order. */
 export function Documents({
@@ -16,8 +16,8 @@ export function Documents({
 }) {
   const [draft, setDraft] = useState(orderId);
   useEffect(() => setDraft(orderId), [orderId]);
-  const shipments = useAsync((s) => api.shipments(orderId || undefined, s), [orderId], refreshMs);
-  const invoices = useAsync((s) => api.invoices(orderId || undefined, s), [orderId], refreshMs);
+  const shipments = usePagedList((s) => api.shipmentsPage(orderId || undefined, s), [orderId], (x) => x.shipmentId, refreshMs);
+  const invoices = usePagedList((s) => api.invoicesPage(orderId || undefined, s), [orderId], (x) => x.invoiceId, refreshMs);
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -95,7 +95,8 @@ export function Documents({
                     ) : null}
                   </td>
                   <td data-label="Order">
-                    <a href={`#/orders/${inv.orderId}`} aria-label={`Open order ${inv.orderId}`}>
+                    <a href={`#/orders/${inv.orderId}`}>
+                      <span className="visually-hidden">Open order </span>
                       <code>{inv.orderId.slice(0, 8)}</code>
                     </a>
                   </td>
@@ -112,6 +113,7 @@ export function Documents({
             </tbody>
           </table>
         ) : null}
+        <LoadMore state={invoices} what="invoices" />
       </Section>
 
       <Section
@@ -143,7 +145,8 @@ export function Documents({
                     <Id id={s.shipmentId} />
                   </td>
                   <td data-label="Order">
-                    <a href={`#/orders/${s.orderId}`} aria-label={`Open order ${s.orderId}`}>
+                    <a href={`#/orders/${s.orderId}`}>
+                      <span className="visually-hidden">Open order </span>
                       <code>{s.orderId.slice(0, 8)}</code>
                     </a>
                   </td>
@@ -158,6 +161,7 @@ export function Documents({
             </tbody>
           </table>
         ) : null}
+        <LoadMore state={shipments} what="shipments" />
       </Section>
     </div>
   );

@@ -1,9 +1,26 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, EVENTS_PATH, FAULT_SERVICES, probeEvents, toProblem } from '../api';
+import { api, ApiError, byServiceOrder, EVENTS_PATH, FAULT_SERVICES, probeEvents, toProblem } from '../api';
 import { Loading, ProblemView, Section, StatusBadge } from '../components/common';
 import { byteSize, formatBytes, formatTime } from '../format';
 import { useAsync } from '../hooks';
-import type { CloudEvent, DownMode, FaultSettings, Problem } from '../types';
+import type {
+  CloudEvent,
+  DownMode,
+  FaultSettings,
+  LabInfo,
+  PatternCell,
+  PatternServiceState,
+  PatternState,
+  Problem,
+} from '../types';
+import type { AsyncState } from '../hooks';
+
+/**
+ * Whether the variant has a part of the lab, from /api/lab/info's features:
+ * true or false when the gateway says, undefined when it does not (an older
+ * gateway): then the panel asks and takes a 404 as "absent".
+ */
+export type Has = boolean | undefined;
 
 /** The part of EventSource the panel uses (a fake one in tests). */
 export interface EventSourceLike {
@@ -96,7 +113,13 @@ type StreamState =
   | { kind: 'failed'; problem: Problem }
   | { kind: 'live'; connection: 'connecting' | 'open' | 'reconnecting' | 'closed' };
 
-export function EventsSection({ createEventSource = defaultEventSource }: { createEventSource?: EventSourceFactory }) {
+export function EventsSection({
+  createEventSource = defaultEventSource,
+  available,
+}: {
+  createEventSource?: EventSourceFactory;
+  available?: Has;
+}) {
   const [state, setState] = useState<StreamState>({ kind: 'checking' });
   const [events, setEvents] = useState<ReceivedEvent[]>([]);
   const [paused, setPaused] = useState(false);
@@ -110,8 +133,14 @@ export function EventsSection({ createEventSource = defaultEventSource }: { crea
   useEffect(() => {
     let source: EventSourceLike | undefined;
     let cancelled = false;
+    if (available === false) {
+      setState({ kind: 'absent' });
+      return;
+    }
     setState({ kind: 'checking' });
-    probeEvents().then((err: ApiError | null) => {
+    // Only a gateway that does not say whether there are events is asked first.
+    const probe = available ? Promise.resolve(null) : probeEvents();
+    probe.then((err: ApiError | null) => {
       if (cancelled) return;
       if (err) {
         setState(err.status === 404 ? { kind: 'absent' } : { kind: 'failed', problem: toProblem(err) });
@@ -143,7 +172,7 @@ export function EventsSection({ createEventSource = defaultEventSource }: { crea
       cancelled = true;
       source?.close();
     };
-  }, [createEventSource, attempt]);
+  }, [createEventSource, attempt, available]);
 
   const reconnect = useCallback(() => setAttempt((a) => a + 1), []);
   const shown = filter
@@ -254,8 +283,23 @@ function EventEntry({ item }: { item: ReceivedEvent }) {
   );
 }
 
-export function InfoSection({ refreshMs = 5000 }: { refreshMs?: number }) {
-  const info = useAsync((s) => api.labInfo(s), [], refreshMs);
+
+/** Shown for a service's health: what a client would see, not just its /readyz. */
+export function healthWords(healthy: boolean, faulty: boolean): { status: string; label: string } {
+  if (!healthy) return { status: 'unhealthy', label: 'down' };
+  if (faulty) return { status: 'injected', label: 'healthy (faults injected)' };
+  return { status: 'healthy', label: 'healthy' };
+}
+
+export function InfoSection({
+  info,
+  faulty = {},
+}: {
+  info: AsyncState<LabInfo>;
+  /** Services with faults injected, by name. */
+  faulty?: Record<string, boolean>;
+}) {
+  const services = Array.isArray(info.data?.services) ? byServiceOrder(info.data.services, (s) => s.name) : [];
   return (
     <Section
       title="Variant and services"
@@ -266,7 +310,7 @@ export function InfoSection({ refreshMs = 5000 }: { refreshMs?: number }) {
         </button>
       }
     >
-      {info.loading && !info.data ? <Loading what="the lab's state" /> : null}
+      {info.loading && !info.data && !info.error ? <Loading what="the lab's state" /> : null}
       {info.error ? (
         <ProblemView
           problem={info.error}
@@ -278,8 +322,14 @@ export function InfoSection({ refreshMs = 5000 }: { refreshMs?: number }) {
         <>
           <p className="variant">
             Running variant: <strong data-testid="variant-name">{info.data.variant}</strong>
+            {info.data.base && info.data.patterns && info.data.patterns.length > 0 ? (
+              <span className="hint">
+                {' '}
+                ({info.data.base} with {info.data.patterns.join(', ')})
+              </span>
+            ) : null}
           </p>
-          {Array.isArray(info.data.services) && info.data.services.length > 0 ? (
+          {services.length > 0 ? (
             <table className="stack">
               <thead>
                 <tr>
@@ -289,18 +339,21 @@ export function InfoSection({ refreshMs = 5000 }: { refreshMs?: number }) {
                 </tr>
               </thead>
               <tbody>
-                {info.data.services.map((s) => (
-                  <tr key={s.name} data-service={s.name}>
-                    <td data-label="Service">{s.name}</td>
-                    <td data-label="Health">
-                      <StatusBadge status={s.healthy ? 'healthy' : 'unhealthy'} label={s.healthy ? 'healthy' : 'down'} />
-                      {typeof s.latencyMs === 'number' ? (
-                        <span className="hint"> {Math.round(s.latencyMs * 10) / 10} ms</span>
-                      ) : null}
-                    </td>
-                    <td data-label="Address">{s.url ? <code>{s.url}</code> : '–'}</td>
-                  </tr>
-                ))}
+                {services.map((s) => {
+                  const words = healthWords(s.healthy, !!faulty[s.name]);
+                  return (
+                    <tr key={s.name} data-service={s.name}>
+                      <td data-label="Service">{s.name}</td>
+                      <td data-label="Health">
+                        <StatusBadge status={words.status} label={words.label} />
+                        {typeof s.latencyMs === 'number' ? (
+                          <span className="hint"> {Math.round(s.latencyMs * 10) / 10} ms</span>
+                        ) : null}
+                      </td>
+                      <td data-label="Address">{s.url ? <code>{s.url}</code> : '–'}</td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           ) : (
@@ -312,44 +365,135 @@ export function InfoSection({ refreshMs = 5000 }: { refreshMs?: number }) {
   );
 }
 
-export function BreakersSection({ refreshMs = 2000 }: { refreshMs?: number }) {
-  const breakers = useAsync((s) => api.breakers(s), [], refreshMs);
-  return (
-    <Section title="Circuit breakers" id="lab-breakers">
-      {breakers.loading && !breakers.data && !breakers.error ? <Loading what="breakers" /> : null}
-      {breakers.error?.status === 404 ? (
-        <p className="absent" data-testid="breakers-absent">
-          This variant has no circuit breakers.
+/** "retryAfterMs" → "Retry after (ms)", "inFlight" → "In flight". */
+export function columnTitle(name: string): string {
+  const units: Record<string, string> = { ms: 'ms', s: 's', rps: 'per s', pct: '%', bytes: 'bytes' };
+  const words = name
+    .replace(/[_-]+/g, ' ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
+  let unit = '';
+  const last = words[words.length - 1]?.toLowerCase();
+  if (words.length > 1 && last && units[last]) {
+    unit = ` (${units[last]})`;
+    words.pop();
+  }
+  const text = words.map((w, i) => (i === 0 ? w.charAt(0).toUpperCase() + w.slice(1) : /^[A-Z]{2,}$/.test(w) ? w : w.toLowerCase())).join(' ');
+  return text + unit;
+}
+
+/** Words that read as a state get a coloured badge; everything else is shown as it is. */
+const STATE_WORDS = new Set(['closed', 'open', 'half-open', 'half_open']);
+
+function Cell({ column, value }: { column: string; value: PatternCell }) {
+  if (value === null || value === undefined) return <>–</>;
+  if (typeof value === 'boolean') return <>{value ? 'yes' : 'no'}</>;
+  if (typeof value === 'number') return <span className="num">{Number.isInteger(value) ? value : Math.round(value * 100) / 100}</span>;
+  if (column === 'state' || STATE_WORDS.has(value)) return <StatusBadge status={value} />;
+  return <>{value}</>;
+}
+
+function PatternServiceTable({ pattern, part }: { pattern: string; part: PatternServiceState }) {
+  const id = `pattern-${pattern}-${part.service}`.replace(/[^a-zA-Z0-9_-]/g, '-');
+  if (part.error) {
+    return (
+      <div className="pattern-service" data-service={part.service}>
+        <h4 id={id}>{part.service}</h4>
+        <p className="problem-detail" role="status">
+          {part.error}
         </p>
-      ) : breakers.error ? (
-        <ProblemView problem={breakers.error} context="Could not read the breakers" onRetry={breakers.reload} />
-      ) : null}
-      {breakers.data && !breakers.error ? (
-        breakers.data.length === 0 ? (
-          <p className="hint">No breaker has been used yet.</p>
-        ) : (
-          <table className="stack">
-            <thead>
-              <tr>
-                <th scope="col">In service</th>
-                <th scope="col">Guards calls to</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {breakers.data.map((b) => (
-                <tr key={`${b.service}/${b.name}`}>
-                  <td data-label="In service">{b.service}</td>
-                  <td data-label="Guards calls to">{b.name}</td>
-                  <td data-label="State">
-                    <StatusBadge status={b.state} />
-                  </td>
-                </tr>
+      </div>
+    );
+  }
+  const columns = part.columns ?? [];
+  const rows = part.rows ?? [];
+  return (
+    <div className="pattern-service" data-service={part.service}>
+      <h4 id={id}>{part.service}</h4>
+      {rows.length === 0 ? (
+        <p className="hint">Nothing to show yet: the pattern has not been used.</p>
+      ) : (
+        <table className="stack" aria-labelledby={id}>
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th key={c} scope="col">
+                  {columnTitle(c)}
+                </th>
               ))}
-            </tbody>
-          </table>
-        )
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row, r) => (
+              <tr key={r}>
+                {columns.map((c, i) => (
+                  <td key={c} data-label={columnTitle(c)}>
+                    <Cell column={c} value={row[i] ?? null} />
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+function PatternBlock({ pattern }: { pattern: PatternState }) {
+  const services = byServiceOrder(Array.isArray(pattern.services) ? pattern.services : [], (s) => s.service);
+  // Services that keep no state yet are named in one line, not drawn as empty tables.
+  const idle = services.filter((p) => !p.error && (!p.rows || p.rows.length === 0));
+  const shown = services.filter((p) => !idle.includes(p));
+  return (
+    <div className="pattern" data-pattern={pattern.name}>
+      <h3>
+        {pattern.name}
+        {pattern.category ? <span className="hint"> · {pattern.category}</span> : null}
+      </h3>
+      {pattern.description ? <p className="hint">{pattern.description}</p> : null}
+      {services.length === 0 ? (
+        <p className="hint">No service reports state for this pattern.</p>
+      ) : (
+        shown.map((part) => <PatternServiceTable key={part.service} pattern={pattern.name} part={part} />)
+      )}
+      {idle.length > 0 ? (
+        <p className="hint" data-testid="pattern-idle">
+          Nothing to show yet at {idle.map((p) => p.service).join(', ')}: the pattern has not been used there.
+        </p>
       ) : null}
+    </div>
+  );
+}
+
+/**
+ * The state of every cross-cutting pattern of the variant, drawn from
+ * /api/lab/patterns without knowing any pattern: a table per service.
+ */
+export function PatternsSection({ available, refreshMs = 2000 }: { available?: Has; refreshMs?: number }) {
+  const report = useAsync(
+    (s) => (available === false ? Promise.resolve(undefined) : api.patterns(s)),
+    [available],
+    available === false ? undefined : refreshMs,
+  );
+  const patterns = report.data && Array.isArray(report.data.patterns) ? report.data.patterns : undefined;
+  const absent = available === false || report.error?.status === 404 || (patterns && patterns.length === 0);
+  return (
+    <Section title="Patterns at work" id="lab-patterns">
+      {report.loading && !report.data && !report.error && available !== false ? <Loading what="pattern state" /> : null}
+      {absent ? (
+        <p className="absent" data-testid="patterns-absent">
+          This variant adds no cross-cutting pattern (circuit breaker, retry, timeout …) to its services.
+        </p>
+      ) : report.error ? (
+        <ProblemView problem={report.error} context="Could not read the patterns' state" onRetry={report.reload} />
+      ) : null}
+      {patterns && patterns.length > 0 && !report.error
+        ? patterns.map((p) => <PatternBlock key={p.name} pattern={p} />)
+        : null}
     </Section>
   );
 }
@@ -362,29 +506,74 @@ type FaultLoad =
 
 const NO_FAULTS: FaultSettings = { errorRate: 0, errorStatus: 503, latencyMs: 0, latencyJitterMs: 0, down: '' };
 
-export function FaultsSection() {
+export function isFaulty(s: FaultSettings): boolean {
+  return s.errorRate > 0 || s.latencyMs > 0 || s.latencyJitterMs > 0 || s.down !== '';
+}
+
+/** The fault settings of every service, read again every refreshMs so that a change made elsewhere shows. */
+export function useFaults(available: Has, refreshMs = 3000) {
   const [loads, setLoads] = useState<Record<string, FaultLoad>>({});
   const [attempt, setAttempt] = useState(0);
+  const asked = useRef<Has | null>(null);
 
   useEffect(() => {
+    if (available === false) {
+      asked.current = available;
+      setLoads(Object.fromEntries(FAULT_SERVICES.map((s) => [s, { kind: 'absent' } as FaultLoad])));
+      return;
+    }
+    if (asked.current !== available) {
+      // Asked for the first time: nothing is known yet.
+      asked.current = available;
+      setLoads({});
+    }
     const ctrl = new AbortController();
-    setLoads(Object.fromEntries(FAULT_SERVICES.map((s) => [s, { kind: 'loading' } as FaultLoad])));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let pending = FAULT_SERVICES.length;
+    let anyPresent = false;
+    const done = () => {
+      if (--pending > 0 || ctrl.signal.aborted) return;
+      // Keep them live while some service has fault injection.
+      if (refreshMs && anyPresent) timer = setTimeout(() => setAttempt((a) => a + 1), refreshMs);
+    };
     for (const service of FAULT_SERVICES) {
       api.faults(service, ctrl.signal).then(
-        (settings) => setLoads((l) => ({ ...l, [service]: { kind: 'ready', settings: { ...NO_FAULTS, ...settings } } })),
+        (settings) => {
+          if (ctrl.signal.aborted) return;
+          anyPresent = true;
+          setLoads((l) => ({ ...l, [service]: { kind: 'ready', settings: { ...NO_FAULTS, ...settings } } }));
+          done();
+        },
         (err: unknown) => {
           if (ctrl.signal.aborted) return;
           const problem = toProblem(err);
+          if (problem.status !== 404) anyPresent = true;
           setLoads((l) => ({
             ...l,
             [service]: problem.status === 404 ? { kind: 'absent' } : { kind: 'failed', problem },
           }));
+          done();
         },
       );
     }
-    return () => ctrl.abort();
-  }, [attempt]);
+    return () => {
+      ctrl.abort();
+      if (timer) clearTimeout(timer);
+    };
+  }, [attempt, available, refreshMs]);
 
+  const reload = useCallback(() => setAttempt((a) => a + 1), []);
+  const saved = useCallback(
+    (service: string, settings: FaultSettings) => setLoads((l) => ({ ...l, [service]: { kind: 'ready', settings } })),
+    [],
+  );
+  return { loads, reload, saved };
+}
+
+export type FaultsState = ReturnType<typeof useFaults>;
+
+export function FaultsSection({ faults }: { faults: FaultsState }) {
+  const { loads, reload, saved } = faults;
   const states = FAULT_SERVICES.map((s) => loads[s] ?? { kind: 'loading' });
   const allAbsent = states.every((s) => s.kind === 'absent');
   const anyLoading = states.some((s) => s.kind === 'loading');
@@ -394,7 +583,7 @@ export function FaultsSection() {
       title="Fault injection"
       id="lab-faults"
       actions={
-        <button type="button" className="secondary" onClick={() => setAttempt((a) => a + 1)}>
+        <button type="button" className="secondary" onClick={reload}>
           Reload
         </button>
       }
@@ -418,8 +607,8 @@ export function FaultsSection() {
                   <FaultForm
                     key={service}
                     service={service}
-                    initial={load.settings}
-                    onSaved={(settings) => setLoads((l) => ({ ...l, [service]: { kind: 'ready', settings } }))}
+                    current={load.settings}
+                    onSaved={(settings) => saved(service, settings)}
                   />
                 );
               }
@@ -443,20 +632,33 @@ export function FaultsSection() {
 
 function FaultForm({
   service,
-  initial,
+  current,
   onSaved,
 }: {
   service: string;
-  initial: FaultSettings;
+  /** The service's settings as last read: the badge follows them, and so do the fields until edited. */
+  current: FaultSettings;
   onSaved: (s: FaultSettings) => void;
 }) {
-  const [form, setForm] = useState(() => toForm(initial));
+  const [form, setForm] = useState(() => toForm(current));
+  const [dirty, setDirty] = useState(false);
   const [problem, setProblem] = useState<Problem>();
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState<string>();
   const id = (field: string) => `fault-${service}-${field}`;
-  const active =
-    initial.errorRate > 0 || initial.latencyMs > 0 || initial.latencyJitterMs > 0 || initial.down !== '';
+  const active = isFaulty(current);
+  const currentKey = JSON.stringify(current);
+
+  // A change made elsewhere (curl, another tab) shows in the fields, unless the user is editing them.
+  useEffect(() => {
+    if (!dirty) setForm(toForm(current));
+  }, [currentKey]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const edit = (patch: Partial<ReturnType<typeof toForm>>) => {
+    setDirty(true);
+    setSaved(undefined);
+    setForm((f) => ({ ...f, ...patch }));
+  };
 
   async function save(settings: FaultSettings) {
     setSaving(true);
@@ -466,6 +668,7 @@ function FaultForm({
       const answer = await api.setFaults(service, settings);
       const next = { ...NO_FAULTS, ...(answer ?? settings) };
       setForm(toForm(next));
+      setDirty(false);
       onSaved(next);
       setSaved('Applied.');
     } catch (err) {
@@ -498,7 +701,7 @@ function FaultForm({
   }
 
   return (
-    <form className="fault-card" onSubmit={submit} aria-labelledby={id('title')}>
+    <form className="fault-card" onSubmit={submit} aria-labelledby={id('title')} data-service={service}>
       <h3 id={id('title')}>
         {service} <StatusBadge status={active ? 'faulty' : 'normal'} />
       </h3>
@@ -512,11 +715,11 @@ function FaultForm({
             max={1}
             step={0.05}
             value={form.errorRate}
-            onChange={(e) => setForm({ ...form, errorRate: e.target.value })}
+            onChange={(e) => edit({ errorRate: e.target.value })}
           />
         </div>
         <div className="field">
-          <label htmlFor={id('status')}>Error status (0 = 503)</label>
+          <label htmlFor={id('status')}>Error status</label>
           <input
             id={id('status')}
             type="number"
@@ -524,7 +727,7 @@ function FaultForm({
             max={599}
             step={1}
             value={form.errorStatus}
-            onChange={(e) => setForm({ ...form, errorStatus: e.target.value })}
+            onChange={(e) => edit({ errorStatus: e.target.value })}
           />
         </div>
         <div className="field">
@@ -535,7 +738,7 @@ function FaultForm({
             min={0}
             step={50}
             value={form.latencyMs}
-            onChange={(e) => setForm({ ...form, latencyMs: e.target.value })}
+            onChange={(e) => edit({ latencyMs: e.target.value })}
           />
         </div>
         <div className="field">
@@ -546,12 +749,12 @@ function FaultForm({
             min={0}
             step={50}
             value={form.latencyJitterMs}
-            onChange={(e) => setForm({ ...form, latencyJitterMs: e.target.value })}
+            onChange={(e) => edit({ latencyJitterMs: e.target.value })}
           />
         </div>
-        <div className="field">
+        <div className="field field-wide">
           <label htmlFor={id('down')}>Down</label>
-          <select id={id('down')} value={form.down} onChange={(e) => setForm({ ...form, down: e.target.value as DownMode })}>
+          <select id={id('down')} value={form.down} onChange={(e) => edit({ down: e.target.value as DownMode })}>
             <option value="">no (up)</option>
             <option value="refuse">refuse connections</option>
             <option value="hang">hang (never answer)</option>
@@ -559,7 +762,7 @@ function FaultForm({
         </div>
       </div>
       <div className="button-row">
-        <button type="submit" disabled={saving} aria-label={`Apply faults to ${service}`}>
+        <button type="submit" disabled={saving} aria-label={saving ? undefined : `Apply faults to ${service}`}>
           {saving ? 'Applying…' : 'Apply'}
         </button>
         <button
@@ -580,23 +783,50 @@ function FaultForm({
   );
 }
 
+/** The form's fields; an error status of 0 (the service's default) is shown as the 503 it means. */
 function toForm(s: FaultSettings) {
   return {
     errorRate: String(s.errorRate),
-    errorStatus: String(s.errorStatus),
+    errorStatus: String(s.errorStatus >= 400 && s.errorStatus <= 599 ? s.errorStatus : 503),
     latencyMs: String(s.latencyMs),
     latencyJitterMs: String(s.latencyJitterMs),
     down: s.down,
   };
 }
 
-export function LabPanel({ createEventSource }: { createEventSource?: EventSourceFactory }) {
+export function LabPanel({
+  createEventSource,
+  infoRefreshMs = 5000,
+  faultsRefreshMs = 3000,
+  patternsRefreshMs = 2000,
+}: {
+  createEventSource?: EventSourceFactory;
+  infoRefreshMs?: number;
+  faultsRefreshMs?: number;
+  patternsRefreshMs?: number;
+}) {
+  const info = useAsync((s) => api.labInfo(s), [], infoRefreshMs);
+  // Until the gateway has answered, the panel does not know what the variant has: it waits.
+  const known = !!info.data || !!info.error;
+  const features = info.data?.features && typeof info.data.features === 'object' ? info.data.features : undefined;
+  const has = (name: 'events' | 'faults' | 'patterns'): Has =>
+    typeof features?.[name] === 'boolean' ? features[name] : undefined;
+  const faults = useFaults(known ? has('faults') : false, faultsRefreshMs);
+  const faulty = Object.fromEntries(
+    Object.entries(faults.loads).map(([name, l]) => [name, l.kind === 'ready' && isFaulty(l.settings)]),
+  );
   return (
     <div className="view">
-      <InfoSection />
-      <EventsSection createEventSource={createEventSource} />
-      <BreakersSection />
-      <FaultsSection />
+      <InfoSection info={info} faulty={faulty} />
+      {known ? (
+        <>
+          <EventsSection createEventSource={createEventSource} available={has('events')} />
+          <PatternsSection available={has('patterns')} refreshMs={patternsRefreshMs} />
+          <FaultsSection faults={faults} />
+        </>
+      ) : (
+        <Loading what="what this variant has" />
+      )}
     </div>
   );
 }

@@ -51,14 +51,14 @@ describe('OrderView', () => {
     render(<OrderView orderId={ORDER_ID} pollMs={20} />);
 
     await screen.findByText('PENDING');
-    expect(screen.getByText(/Watching the order/)).toBeTruthy();
+    expect(screen.getByText(/Waiting for the warehouse to answer/)).toBeTruthy();
     await screen.findByText('RESERVED', { selector: '[data-status]' }, { timeout: 2000 });
     expect(screen.getByTestId('order-total').textContent).toBe('€99.98');
     const settledAt = orderGets(calls);
     expect(settledAt).toBe(3);
     await sleep(150);
     expect(orderGets(calls)).toBe(settledAt); // no more polling
-    expect(screen.queryByText(/Watching the order/)).toBeNull();
+    expect(screen.queryByText(/Waiting for the warehouse to answer/)).toBeNull();
   });
 
   it('confirms, then follows CONFIRMED → SHIPPED → COMPLETED and stops', async () => {
@@ -187,5 +187,48 @@ describe('OrderView', () => {
       timeout: 2000,
     });
     expect(screen.queryByText(/ordering is down/)).toBeNull();
+  });
+
+  it.each([
+    ['sync', /does not move on by itself: confirm again/, false],
+    ['async', /it moves on by itself/, true],
+  ] as const)('after a failed confirm (%s) says what to do next', async (flow, words, watching) => {
+    let status: Order['status'] = 'OPEN';
+    fakeApi({
+      [`GET /api/orders/${ORDER_ID}`]: () => makeOrder({ status, items: [item()] }),
+      [`POST /api/orders/${ORDER_ID}/confirm`]: () => {
+        status = 'SHIPPED';
+        return problem(502, 'Bad Gateway', 'billing is unreachable');
+      },
+      'GET /api/products': () => products,
+      'GET /api/customers': () => customers,
+      'GET /api/shipments': () => [],
+      'GET /api/invoices': () => [],
+    });
+    render(<OrderView orderId={ORDER_ID} pollMs={20} flow={flow} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Confirm order' }));
+    await screen.findByText(/billing is unreachable/);
+    expect((await screen.findByTestId('resume-hint')).textContent).toMatch(words);
+    expect(!!screen.queryByText(/Watching the order/)).toBe(watching);
+    expect(screen.getByRole('button', { name: 'Confirm again' })).toBeTruthy();
+  });
+
+  it('says to wait, not to remove, when a confirm meets a PENDING item', async () => {
+    let pending = false;
+    fakeApi({
+      [`GET /api/orders/${ORDER_ID}`]: () => makeOrder({ items: [item({ status: pending ? 'PENDING' : 'RESERVED' })] }),
+      [`POST /api/orders/${ORDER_ID}/confirm`]: () => {
+        pending = true; // the view was stale: the item is PENDING again
+        return problem(409, 'Conflict', `order ${ORDER_ID} cannot be confirmed: item x is PENDING, every item must be RESERVED (remove it first)`);
+      },
+      'GET /api/products': () => products,
+      'GET /api/customers': () => customers,
+    });
+    render(<OrderView orderId={ORDER_ID} pollMs={20} flow="async" />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Confirm order' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Wait until each one is RESERVED');
+    expect(alert.textContent).not.toContain('remove it first');
+    expect(alert.textContent).not.toContain(ORDER_ID);
   });
 });

@@ -6,11 +6,43 @@ import { formatTime } from '../format';
 import { useAsync, useOrder } from '../hooks';
 import type { Order, Problem, Product, Reservation } from '../types';
 
+/**
+ * How the variant finishes a confirmed order: 'sync' in the confirm request
+ * (a failure part-way waits for the client to confirm again), 'async' by
+ * itself through events; undefined when the gateway does not say.
+ */
+export type Flow = 'sync' | 'async' | undefined;
+
 interface OrderViewProps {
   orderId: string;
   pollMs?: number;
+  flow?: Flow;
   /** Makes this order the shop's current order (to add more products). */
   onShopForOrder?: (order: Order) => void;
+}
+
+/** A 409 of a confirm, said in words from the order's items (the server's detail names ids). */
+export function confirmConflict(problem: Problem, order: Order | undefined): Problem {
+  if (problem.status !== 409 || !order) return problem;
+  const live = order.items.filter((i) => i.status !== 'CANCELED');
+  if (live.some((i) => i.status === 'PENDING')) {
+    return {
+      title: 'An item is still PENDING',
+      detail: 'The warehouse has not answered for every item yet. Wait until each one is RESERVED, then confirm.',
+      status: 409,
+    };
+  }
+  if (live.some((i) => i.status === 'REJECTED')) {
+    return {
+      title: 'A REJECTED item is in the order',
+      detail: 'Remove the rejected items, then confirm.',
+      status: 409,
+    };
+  }
+  if (live.length === 0) {
+    return { title: 'The order has no items', detail: 'Add at least one product, then confirm.', status: 409 };
+  }
+  return problem;
 }
 
 function confirmBlocker(order: Order): string | undefined {
@@ -22,7 +54,7 @@ function confirmBlocker(order: Order): string | undefined {
   return undefined;
 }
 
-export function OrderView({ orderId, pollMs, onShopForOrder }: OrderViewProps) {
+export function OrderView({ orderId, pollMs, onShopForOrder, flow }: OrderViewProps) {
   const { order, error, loading, polling, setOrder, refresh } = useOrder(orderId, pollMs);
   const products = useAsync((s) => api.products(s), []);
   const customers = useAsync((s) => api.customers(s), []);
@@ -68,7 +100,13 @@ export function OrderView({ orderId, pollMs, onShopForOrder }: OrderViewProps) {
     try {
       setOrder(await action());
     } catch (err) {
-      setActionProblem(toProblem(err));
+      let problem = toProblem(err);
+      if (name === 'confirm') {
+        // Say why from the order as it is now, not in the server's ids.
+        const now = await api.order(orderId).catch(() => order);
+        problem = confirmConflict(problem, now);
+      }
+      setActionProblem(problem);
       refresh();
     } finally {
       setBusy(undefined);
@@ -106,9 +144,10 @@ export function OrderView({ orderId, pollMs, onShopForOrder }: OrderViewProps) {
       >
         <OrderTimeline status={order.status} />
         <div aria-live="polite" className="poll-state">
-          {polling ? (
+          {polling && !(flow === 'sync' && (order.status === 'CONFIRMED' || order.status === 'SHIPPED')) ? (
             <p className="live">
-              <span className="spinner" aria-hidden="true" /> Watching the order: it moves on by itself…
+              <span className="spinner" aria-hidden="true" />{' '}
+              {order.status === 'OPEN' ? 'Waiting for the warehouse to answer…' : 'Watching the order: it moves on by itself…'}
             </p>
           ) : null}
         </div>
@@ -185,7 +224,7 @@ export function OrderView({ orderId, pollMs, onShopForOrder }: OrderViewProps) {
                           type="button"
                           className="secondary small"
                           disabled={!!busy}
-                          aria-label={`Remove ${label} from the order`}
+                          aria-label={busy === `remove-${item.itemId}` ? undefined : `Remove ${label} from the order`}
                           onClick={() => void act(`remove-${item.itemId}`, () => api.removeItem(order.orderId, item.itemId))}
                         >
                           {busy === `remove-${item.itemId}` ? 'Removing…' : 'Remove'}
@@ -238,16 +277,20 @@ export function OrderView({ orderId, pollMs, onShopForOrder }: OrderViewProps) {
           </>
         ) : order.status === 'CONFIRMED' || order.status === 'SHIPPED' ? (
           <>
-            <p className="hint">
-              The order is on its way. If a step failed part-way, confirming again resumes it.
+            <p className="hint" data-testid="resume-hint">
+              {flow === 'sync'
+                ? `The order is ${order.status}, but the confirm stopped part-way (a service failed). In this variant it does not move on by itself: confirm again to finish it.`
+                : flow === 'async'
+                  ? 'The order is on its way: it moves on by itself. If a step failed part-way, confirming again resumes it.'
+                  : 'If the order does not move on by itself, a step failed part-way: confirm again to finish it.'}
             </p>
             <button
               type="button"
-              className="secondary"
+              className={flow === 'sync' ? undefined : 'secondary'}
               disabled={!!busy}
               onClick={() => void act('confirm', () => api.confirmOrder(order.orderId))}
             >
-              {busy === 'confirm' ? 'Resuming…' : 'Resume (confirm again)'}
+              {busy === 'confirm' ? 'Confirming again…' : 'Confirm again'}
             </button>
           </>
         ) : (

@@ -1,15 +1,20 @@
 import { useState } from 'react';
 import { api } from '../api';
-import { ListState, Money, Section, StatusBadge } from '../components/common';
+import { ListState, LoadMore, Money, Section, StatusBadge } from '../components/common';
 import { formatTime, newestFirst } from '../format';
-import { useAsync } from '../hooks';
+import { useAsync, usePagedList } from '../hooks';
 
 const STATUSES = ['OPEN', 'CONFIRMED', 'SHIPPED', 'COMPLETED', 'CANCELED'];
 
 export function OrdersList({ refreshMs = 5000 }: { refreshMs?: number }) {
   const [customerId, setCustomerId] = useState('');
   const [status, setStatus] = useState('');
-  const orders = useAsync((s) => api.orders({ customerId, status }, s), [customerId, status], refreshMs);
+  const orders = usePagedList(
+    (s) => api.ordersPage({ customerId, status }, s),
+    [customerId, status],
+    (o) => o.orderId,
+    refreshMs,
+  );
   const customers = useAsync((s) => api.customers(s), []);
   const nameOf = (id: string) => customers.data?.find((c) => c.customerId === id)?.name ?? id.slice(0, 8);
   const list = newestFirst(orders.data ?? [], (o) => o.createdAt);
@@ -66,7 +71,8 @@ export function OrdersList({ refreshMs = 5000 }: { refreshMs?: number }) {
               {list.map((o) => (
                 <tr key={o.orderId} data-order-id={o.orderId}>
                   <td data-label="Order">
-                    <a href={`#/orders/${o.orderId}`} aria-label={`Open order ${o.orderId}`}>
+                    <a href={`#/orders/${o.orderId}`}>
+                      <span className="visually-hidden">Open order </span>
                       <code>{o.orderId.slice(0, 8)}</code>
                       {o.name ? ` ${o.name}` : ''}
                     </a>
@@ -85,6 +91,7 @@ export function OrdersList({ refreshMs = 5000 }: { refreshMs?: number }) {
             </tbody>
           </table>
         ) : null}
+        <LoadMore state={orders} what="orders" />
       </Section>
     </div>
   );

@@ -20,7 +20,7 @@ function Harness({ pollMs = 20 }: { pollMs?: number }) {
 }
 
 /** A small in-memory ordering service; async=true answers PENDING first. */
-function backend({ async = false } = {}) {
+function backend({ async = false, reject = false } = {}) {
   let order: Order | undefined;
   let polls = 0;
   const stock = new Map(products.map((p) => [p.productId, p.stock]));
@@ -47,17 +47,17 @@ function backend({ async = false } = {}) {
         productId,
         quantity,
         unitPrice: 4999,
-        status: async ? 'PENDING' : 'RESERVED',
+        status: async ? 'PENDING' : reject ? 'REJECTED' : 'RESERVED',
       };
-      if (!async) stock.set(productId, (stock.get(productId) ?? 0) - quantity);
+      if (!async && !reject) stock.set(productId, (stock.get(productId) ?? 0) - quantity);
       order = { ...order, items: [...order.items, item] };
       return new Response(JSON.stringify(item), { status: 201, headers: { 'Content-Type': 'application/json' } });
     },
     'GET /api/orders/*': () => {
       if (!order) return problem(404, 'Not Found');
       if (async && order.items.some((i) => i.status === 'PENDING') && ++polls >= 3) {
-        order = { ...order, items: order.items.map((i) => ({ ...i, status: 'RESERVED' as const })) };
-        for (const i of order.items) stock.set(i.productId, (stock.get(i.productId) ?? 0) - i.quantity);
+        order = { ...order, items: order.items.map((i) => ({ ...i, status: reject ? ('REJECTED' as const) : ('RESERVED' as const) })) };
+        if (!reject) for (const i of order.items) stock.set(i.productId, (stock.get(i.productId) ?? 0) - i.quantity);
       }
       return order;
     },
@@ -70,15 +70,15 @@ describe('Shop', () => {
     const { calls } = backend();
     render(<Harness />);
     const select = await screen.findByLabelText('Shop as');
-    const addButton = (await screen.findByRole('button', { name: 'Add Keyboard to the order' })) as HTMLButtonElement;
+    const addButton = (await screen.findByRole('button', { name: 'Add to order: Keyboard' })) as HTMLButtonElement;
     expect(addButton.disabled).toBe(true); // no customer yet
     fireEvent.change(select, { target: { value: customers[1].customerId } });
     expect(screen.getByText(/Ships to: 2 Bletchley Park/)).toBeTruthy();
     expect(screen.getByText('€49.99')).toBeTruthy();
 
-    const card = screen.getByRole('button', { name: 'Add Keyboard to the order' }).closest('li')!;
+    const card = screen.getByRole('button', { name: 'Add to order: Keyboard' }).closest('li')!;
     fireEvent.change(within(card).getByLabelText('Quantity'), { target: { value: '3' } });
-    fireEvent.click(within(card).getByRole('button', { name: 'Add Keyboard to the order' }));
+    fireEvent.click(within(card).getByRole('button', { name: 'Add to order: Keyboard' }));
 
     await screen.findByText('Added 3 × Keyboard: RESERVED.');
     const items = await screen.findByRole('list', { name: 'Items in the current order' });
@@ -93,12 +93,44 @@ describe('Shop', () => {
     );
   });
 
+  it('resets the quantity field after an add', async () => {
+    backend();
+    render(<Harness />);
+    fireEvent.change(await screen.findByLabelText('Shop as'), { target: { value: customers[0].customerId } });
+    const card = (await screen.findByRole('button', { name: 'Add to order: Keyboard' })).closest('li')!;
+    const qty = within(card).getByLabelText('Quantity') as HTMLInputElement;
+    fireEvent.change(qty, { target: { value: '4' } });
+    fireEvent.click(within(card).getByRole('button', { name: 'Add to order: Keyboard' }));
+    await screen.findByText('Added 4 × Keyboard: RESERVED.');
+    expect(qty.value).toBe('1');
+  });
+
+  it('does not announce a REJECTED add as a success', async () => {
+    backend({ reject: true });
+    render(<Harness />);
+    fireEvent.change(await screen.findByLabelText('Shop as'), { target: { value: customers[0].customerId } });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add to order: Rare lamp' }));
+    const notice = await screen.findByText(/REJECTED 1 × Rare lamp/);
+    expect(notice.getAttribute('data-kind')).toBe('warn');
+    expect(notice.textContent).not.toMatch(/^Added/);
+  });
+
+  it('says so when a PENDING add ends REJECTED (asynchronous variants)', async () => {
+    backend({ async: true, reject: true });
+    render(<Harness />);
+    fireEvent.change(await screen.findByLabelText('Shop as'), { target: { value: customers[0].customerId } });
+    fireEvent.click(await screen.findByRole('button', { name: 'Add to order: Rare lamp' }));
+    expect((await screen.findByText(/^Added 1 × Rare lamp: PENDING/)).getAttribute('data-kind')).toBe('wait');
+    const notice = await screen.findByText(/REJECTED 1 × Rare lamp/, undefined, { timeout: 2000 });
+    expect(notice.getAttribute('data-kind')).toBe('warn');
+  });
+
   it('watches a PENDING item until the warehouse reserves it (asynchronous variants)', async () => {
     backend({ async: true });
     render(<Harness />);
     fireEvent.change(await screen.findByLabelText('Shop as'), { target: { value: customers[0].customerId } });
-    fireEvent.click(await screen.findByRole('button', { name: 'Add Rare lamp to the order' }));
-    await screen.findByText('Added 1 × Rare lamp: PENDING.');
+    fireEvent.click(await screen.findByRole('button', { name: 'Add to order: Rare lamp' }));
+    await screen.findByText(/^Added 1 × Rare lamp: PENDING\./);
     const items = await screen.findByRole('list', { name: 'Items in the current order' });
     await waitFor(() => expect(within(items).getByText('RESERVED')).toBeTruthy(), { timeout: 2000 });
     await waitFor(() => expect(screen.getByText('4 in stock')).toBeTruthy());
@@ -108,23 +140,25 @@ describe('Shop', () => {
     backend();
     render(<Harness />);
     fireEvent.change(await screen.findByLabelText('Shop as'), { target: { value: customers[0].customerId } });
-    const add = await screen.findByRole('button', { name: 'Add Keyboard to the order' });
+    const add = await screen.findByRole('button', { name: 'Add to order: Keyboard' });
     fireEvent.click(add);
     await screen.findByText('Added 1 × Keyboard: RESERVED.');
     await waitFor(() => expect((add as HTMLButtonElement).disabled).toBe(false));
     fireEvent.click(add);
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('Conflict (HTTP 409)');
-    expect(alert.textContent).toContain('already in the order');
+    // said in words, without the ids of the server's detail
+    expect(alert.textContent).toContain('Keyboard is already in this order (1 ×)');
+    expect(alert.textContent).toContain('To change the quantity, remove the item');
+    expect(alert.textContent).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}/);
   });
 
   it("shows the service's field errors for a quantity outside 1..1000", async () => {
     const { calls } = backend();
     render(<Harness />);
     fireEvent.change(await screen.findByLabelText('Shop as'), { target: { value: customers[0].customerId } });
-    const card = (await screen.findByRole('button', { name: 'Add Keyboard to the order' })).closest('li')!;
+    const card = (await screen.findByRole('button', { name: 'Add to order: Keyboard' })).closest('li')!;
     fireEvent.change(within(card).getByLabelText('Quantity'), { target: { value: '1001' } });
-    fireEvent.click(within(card).getByRole('button', { name: 'Add Keyboard to the order' }));
+    fireEvent.click(within(card).getByRole('button', { name: 'Add to order: Keyboard' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('Bad Request (HTTP 400)');
     expect(alert.textContent).toContain('the request has invalid fields');

@@ -1,8 +1,48 @@
 import { useEffect, useMemo, useState } from 'react';
-import { api, toProblem } from '../api';
-import { ListState, Id, Loading, Money, ProblemView, Section, StatusBadge } from '../components/common';
-import { useAsync, useOrder } from '../hooks';
-import type { Problem, Product } from '../types';
+import { api, ApiError, toProblem } from '../api';
+import { ListState, Id, Loading, LoadMore, Money, ProblemView, Section, StatusBadge } from '../components/common';
+import { useAsync, useOrder, usePagedList } from '../hooks';
+import type { ItemStatus, Order, Problem, Product } from '../types';
+
+/** What the shop says after an add, in the words of the item's status. */
+export type AddNotice = { kind: 'ok' | 'wait' | 'warn'; text: string };
+
+export function addNotice(quantity: number, name: string, status: ItemStatus): AddNotice {
+  switch (status) {
+    case 'RESERVED':
+      return { kind: 'ok', text: `Added ${quantity} × ${name}: RESERVED.` };
+    case 'PENDING':
+      return { kind: 'wait', text: `Added ${quantity} × ${name}: PENDING. The warehouse answers in a moment.` };
+    case 'REJECTED':
+      return {
+        kind: 'warn',
+        text: `Not reserved: the warehouse REJECTED ${quantity} × ${name} (not enough stock). Remove it from the order before confirming.`,
+      };
+    default:
+      return { kind: 'warn', text: `Added ${quantity} × ${name}: ${status}.` };
+  }
+}
+
+/**
+ * A 409 for an add, said in words: the product is in the order already (an
+ * order holds each product once), or the order is no longer open.
+ */
+export function addConflict(product: Product, order: Order | undefined): Problem {
+  const item = order?.items.find((i) => i.productId === product.productId && i.status !== 'CANCELED');
+  if (item) {
+    return {
+      title: `${product.name} is already in this order (${item.quantity} ×)`,
+      detail:
+        'An order holds each product once. To change the quantity, remove the item in the order view, then add it again with the quantity you want.',
+      status: 409,
+    };
+  }
+  return {
+    title: 'This order no longer takes products',
+    detail: 'It is not OPEN any more, or the product is in it already. Start a new order to add it.',
+    status: 409,
+  };
+}
 
 interface ShopProps {
   customerId: string;
@@ -14,12 +54,14 @@ interface ShopProps {
 
 export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOrderChange, pollMs }: ShopProps) {
   const customers = useAsync((s) => api.customers(s), []);
-  const products = useAsync((s) => api.products(s), []);
+  const products = usePagedList((s) => api.productsPage(s), [], (p) => p.productId);
   const current = useOrder(currentOrderId || undefined, pollMs);
   const [quantities, setQuantities] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState<string>();
   const [problem, setProblem] = useState<Problem>();
-  const [notice, setNotice] = useState<string>();
+  const [notice, setNotice] = useState<AddNotice>();
+  // The item added last: its notice follows it while it is PENDING.
+  const [lastAdd, setLastAdd] = useState<{ itemId: string; quantity: number; name: string; status: ItemStatus }>();
 
   const productsById = useMemo(() => {
     const m = new Map<string, Product>();
@@ -31,6 +73,16 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
   const order = current.order && current.order.customerId === customerId ? current.order : undefined;
   const openOrder = order && order.status === 'OPEN' ? order : undefined;
 
+  // A PENDING add that settles (asynchronous variants) is announced again.
+  const lastStatus = lastAdd ? order?.items.find((i) => i.itemId === lastAdd.itemId)?.status : undefined;
+  useEffect(() => {
+    if (!lastAdd || !lastStatus || lastStatus === lastAdd.status || lastAdd.status !== 'PENDING') return;
+    if (lastStatus === 'RESERVED' || lastStatus === 'REJECTED') {
+      setNotice(addNotice(lastAdd.quantity, lastAdd.name, lastStatus));
+      setLastAdd({ ...lastAdd, status: lastStatus });
+    }
+  }, [lastAdd, lastStatus]);
+
   // Stock moves when an item of the current order settles: show it.
   const itemSignature = (order?.items ?? []).map((i) => `${i.itemId}:${i.status}`).join(',');
   const reloadProducts = products.reload;
@@ -41,12 +93,13 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
   async function startOrder(): Promise<string | undefined> {
     setProblem(undefined);
     setNotice(undefined);
+    setLastAdd(undefined);
     setBusy('new-order');
     try {
       const created = await api.createOrder(customerId);
       onCurrentOrderChange(created.orderId);
       current.setOrder(created);
-      setNotice(`Started order ${created.orderId.slice(0, 8)}.`);
+      setNotice({ kind: 'ok', text: `Started order ${created.orderId.slice(0, 8)}.` });
       return created.orderId;
     } catch (err) {
       setProblem(toProblem(err));
@@ -64,6 +117,7 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
     setProblem(undefined);
     setNotice(undefined);
     setBusy(product.productId);
+    let target = openOrder;
     try {
       let orderId = openOrder?.orderId;
       if (!orderId) {
@@ -71,13 +125,21 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
         onCurrentOrderChange(created.orderId);
         current.setOrder(created);
         orderId = created.orderId;
+        target = created;
       }
       const item = await api.addItem(orderId, product.productId, quantity);
-      setNotice(`Added ${quantity} × ${product.name}: ${item.status}.`);
+      setNotice(addNotice(item.quantity ?? quantity, product.name, item.status));
+      setLastAdd({ itemId: item.itemId, quantity: item.quantity ?? quantity, name: product.name, status: item.status });
+      setQuantities((q) => {
+        const rest = { ...q };
+        delete rest[product.productId];
+        return rest;
+      });
       current.refresh();
       products.reload();
     } catch (err) {
-      setProblem(toProblem(err));
+      setProblem(err instanceof ApiError && err.status === 409 ? addConflict(product, target) : toProblem(err));
+      current.refresh();
       products.reload();
     } finally {
       setBusy(undefined);
@@ -90,7 +152,18 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
   return (
     <div className="view">
       <Section title="Customer" id="shop-customer">
-        {customers.loading && !customers.data ? <Loading what="customers" /> : null}
+        {customers.loading && !customers.data ? (
+          // The same field, disabled and unnamed, so that nothing moves when the customers arrive.
+          <div className="field">
+            <label aria-hidden="true">Shop as</label>
+            <select disabled aria-hidden="true" tabIndex={-1} value="">
+              <option value="">Loading customers…</option>
+            </select>
+            <p className="hint loading-line loading" role="status">
+              Loading customers…
+            </p>
+          </div>
+        ) : null}
         {customers.error ? (
           <ProblemView problem={customers.error} context="Could not load customers" onRetry={customers.reload} />
         ) : null}
@@ -109,12 +182,14 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
                 </option>
               ))}
             </select>
-            {selectedCustomer ? <p className="hint">Ships to: {selectedCustomer.address}</p> : null}
+            <p className="hint">
+              {selectedCustomer ? `Ships to: ${selectedCustomer.address}` : 'Choose who you shop as.'}
+            </p>
           </div>
         ) : null}
       </Section>
 
-      {selectedCustomer ? (
+      {selectedCustomer || (customerId && customers.loading && !customers.data) ? (
         <Section
           title="Current order"
           id="shop-order"
@@ -169,7 +244,11 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
       ) : null}
 
       <div aria-live="polite" className="notice-area">
-        {notice ? <p className="notice">{notice}</p> : null}
+        {notice ? (
+          <p className={`notice notice-${notice.kind}`} data-kind={notice.kind}>
+            {notice.text}
+          </p>
+        ) : null}
       </div>
       {problem ? (
         <ProblemView problem={problem} context="Not done" onDismiss={() => setProblem(undefined)} />
@@ -184,11 +263,11 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
           </button>
         }
       >
-        <ListState state={products} what="products" empty="No products." />
-        {!selectedCustomer && products.data ? (
+        {!customerId || (customers.data && !selectedCustomer) ? (
           <p className="hint">Choose a customer to add products to an order.</p>
         ) : null}
-        <ul className="product-grid" aria-label="Products">
+        <ListState state={products} what="products" empty="No products." placeholder={<ProductSkeletons />} />
+        <ul className="product-grid" aria-label="Products" aria-busy={products.loading && !products.data}>
           {(products.data ?? []).map((p) => {
             const qid = `qty-${p.productId}`;
             return (
@@ -216,11 +295,12 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
                     value={quantities[p.productId] ?? '1'}
                     onChange={(e) => setQuantities((q) => ({ ...q, [p.productId]: e.target.value }))}
                   />
+                  {/* The accessible name starts with the visible text (WCAG 2.5.3, label in name). */}
                   <button
                     type="button"
                     onClick={() => void addToOrder(p)}
                     disabled={!selectedCustomer || !!busy}
-                    aria-label={`Add ${p.name} to the order`}
+                    aria-label={busy === p.productId ? undefined : `Add to order: ${p.name}`}
                   >
                     {busy === p.productId ? 'Adding…' : 'Add to order'}
                   </button>
@@ -229,7 +309,32 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
             );
           })}
         </ul>
+        <LoadMore state={products} what="products" />
       </Section>
+    </div>
+  );
+}
+
+/** Cards of the size of a product, shown while the catalogue loads, so nothing moves when it arrives. */
+function ProductSkeletons({ count = 13 }: { count?: number }) {
+  return (
+    <div className="product-grid product-skeletons" aria-hidden="true">
+      {Array.from({ length: count }, (_, i) => (
+        <div key={i} className="product product-skeleton">
+          <h3>&nbsp;</h3>
+          <p className="product-code">
+            <code>&nbsp;</code>
+          </p>
+          <p className="product-desc">&nbsp;</p>
+          <p className="product-facts">
+            <span className="money">&nbsp;</span>
+          </p>
+          <div className="product-add">
+            <span className="skeleton-field" />
+            <span className="skeleton-button" />
+          </div>
+        </div>
+      ))}
     </div>
   );
 }
