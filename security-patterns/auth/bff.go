@@ -64,15 +64,19 @@ func (b *BFF) Middleware(c *gin.Context) {
 	switch {
 	case r.URL.Path == "/auth/login" && r.Method == http.MethodGet:
 		b.login(c)
+		c.Abort() // answered here: no route runs after it
 		return
 	case r.URL.Path == "/auth/callback" && r.Method == http.MethodGet:
 		b.callback(c)
+		c.Abort() // answered here: no route runs after it
 		return
 	case r.URL.Path == "/auth/logout" && r.Method == http.MethodPost:
 		b.logout(c)
+		c.Abort() // answered here: no route runs after it
 		return
 	case r.URL.Path == "/api/lab/session" && r.Method == http.MethodGet:
 		b.whoami(c)
+		c.Abort() // answered here: no route runs after it
 		return
 	}
 	if Open(r.Method, r.URL.Path) {
