@@ -24,7 +24,7 @@ COMPOSE_FILE := deploy/compose/compose.yaml
 IMAGE_STAGE  := .lab/image
 
 .DEFAULT_GOAL := run
-.PHONY: help run list ui ui-fresh test test-ui smoke bench compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort
+.PHONY: help run list doctor ui ui-fresh test test-ui smoke bench compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -37,6 +37,10 @@ run-%: $(LAB) ui-fresh ## run a variant: make run-event-notification, make run-e
 
 list: $(LAB) ## list the bases, the patterns and the combinations tested
 	@$(LAB) list
+
+doctor: ## check what the lab needs here (Go, Node, RabbitMQ, PostgreSQL, chromium, prometheus, free ports) and say how to fix it
+	@command -v $(GO) >/dev/null || { echo "  FAIL  Go: not installed; install Go 1.26 or later from https://go.dev/dl/, then make doctor again"; exit 1; }
+	@$(GO) build -o $(LAB) ./cmd/lab && $(LAB) doctor
 
 smoke: smoke-rest ## start rest on fresh data, run the acceptance suite against it, stop it
 
@@ -65,21 +69,27 @@ else
 endif
 
 # ui-fresh rebuilds the UI when it is missing or older than its sources. A UI that
-# does not build never stops a run: the gateway then serves the API and a note.
+# does not build never stops a run: the gateway then serves the API and a note. A
+# build that was interrupted (Ctrl-C: npm exits above 128) stops it: its rule
+# leaves a mark (NPM_INTERRUPTED) that ui-fresh turns into exit status 130.
+UI_STOPPED      := $(UI_DIR)/node_modules/.lab-interrupted
+NPM_INTERRUPTED  = || { s=$$?; [ $$s -gt 128 ] && mkdir -p $(dir $(UI_STOPPED)) && touch $(UI_STOPPED); exit $$s; }
+
 ui-fresh:
 ifdef HAVE_NODE
-	@$(MAKE) -s --no-print-directory $(UI_INDEX) || \
-		echo "make: the UI did not build; the gateway serves the API only (see the error above)"
+	@rm -f $(UI_STOPPED); $(MAKE) -s --no-print-directory $(UI_INDEX) || { s=$$?; \
+		if [ -e $(UI_STOPPED) ] || [ $$s -gt 128 ]; then rm -f $(UI_STOPPED); echo "make: the UI build was interrupted"; exit 130; fi; \
+		echo "make: the UI did not build; the gateway serves the API only (see the error above)"; }
 else
 	@echo "make: node is not installed, so the gateway serves the API only (make ui builds the UI once it is)"
 endif
 
 $(UI_DEPS): $(UI_DIR)/package.json $(UI_DIR)/package-lock.json
-	cd $(UI_DIR) && npm ci
+	cd $(UI_DIR) && npm ci $(NPM_INTERRUPTED)
 	@touch $@
 
 $(UI_INDEX): $(UI_DEPS) $(UI_SRC)
-	cd $(UI_DIR) && npm run build
+	cd $(UI_DIR) && npm run build $(NPM_INTERRUPTED)
 
 test: ## vet, every Go test with the race detector, the smoke run, the UI's unit and browser tests
 	$(GO) vet ./...

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/microservice-patterns/lab/shared/config"
 )
@@ -34,6 +37,9 @@ func checkBroker(variant, amqpURL string) (management string, err error) {
 		return "", fmt.Errorf(brokerHelp, variant, config.MaskURL(amqpURL), err)
 	}
 	_ = conn.Close()
+	if err := amqpLogin(amqpURL); err != nil {
+		return "", err
+	}
 	management = "http://" + net.JoinHostPort(u.Hostname(), "15672") + "/"
 	client := &http.Client{Timeout: 500 * time.Millisecond, Transport: &http.Transport{Proxy: nil}}
 	resp, err := client.Get(management)
@@ -42,4 +48,23 @@ func checkBroker(variant, amqpURL string) (management string, err error) {
 	}
 	_ = resp.Body.Close()
 	return management, nil
+}
+
+// amqpLogin opens an AMQP connection as amqpURL says and closes it: a broker
+// that refuses the user, or a vhost the user may not open, is one line now,
+// rather than every service reporting /readyz 503 until the runner gives up.
+func amqpLogin(amqpURL string) error {
+	conn, err := amqp.DialConfig(amqpURL, amqp.Config{Dial: amqp.DefaultDial(3 * time.Second)})
+	if err == nil {
+		return conn.Close()
+	}
+	masked := config.MaskURL(amqpURL)
+	var ae *amqp.Error
+	switch {
+	case errors.As(err, &ae) && ae.Reason == amqp.ErrCredentials.Reason:
+		return fmt.Errorf("RabbitMQ refused the login of AMQP_URL %s: %s (set AMQP_URL to a user the broker has; guest:guest works from localhost only)", masked, ae.Reason)
+	case errors.As(err, &ae) && ae.Reason == amqp.ErrVhost.Reason:
+		return fmt.Errorf("RabbitMQ refused the vhost of AMQP_URL %s: %s (rabbitmqctl set_permissions -p <vhost> <user> '.*' '.*' '.*')", masked, ae.Reason)
+	}
+	return fmt.Errorf("AMQP_URL %s answers, but not as RabbitMQ: %v", masked, err)
 }

@@ -30,6 +30,11 @@ alone (circuit-breaker) is rest plus that pattern.
                                    starts, and what a container runs
   lab token [-password p] <user>   print an access token of user for the gateway of a
                                    running security variant (ada, grace, alan, margaret, admin)
+  lab pause <service>              make one service of the running lab hang (its fault
+                                   injection's down: hang), and its consumer hold its events
+  lab resume <service>             let it go on
+  lab doctor                       check Go, Node, RabbitMQ, PostgreSQL, chromium, prometheus
+                                   and the free ports, and say how to fix each
   lab compare [-orders 200]        run rest, event-notification and event-carried-state-transfer
                                    under the same workload and a warehouse outage, and write
                                    the measured table to docs/comparison.md
@@ -47,8 +52,13 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 		fmt.Fprint(os.Stderr, usage)
 		return exitCode(2)
 	}
-	if args[0] == "serve" { // a process of a variant needs no repository around it
+	switch args[0] { // these need no repository around them
+	case "serve":
 		return serveCommand(args[1:])
+	case "pause", "resume":
+		return pauseCommand(ctx, args, stdout)
+	case "doctor":
+		return doctorCommand(ctx, stdout)
 	}
 	wd, err := os.Getwd()
 	if err != nil {

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,6 +26,7 @@ func comparisonDoc(all []figures, w workload, outage time.Duration, args string)
 		"creates an order and adds one item. Then the warehouse starts again, and every order whose item was "+
 		"taken is confirmed once RESERVED and polled until COMPLETED (60 s at most).\n\n", outage)
 	table(&b, all, outageRows)
+	b.WriteString(whatTheRowsSay)
 	b.WriteString(howMeasured)
 	return b.String()
 }
@@ -51,7 +54,12 @@ var workloadRows = []row{
 var outageRows = []row{
 	{"orders accepted during the outage", func(f figures) string { return fmt.Sprintf("%d of %d", len(f.accepted), f.attempts) }},
 	{"refused with", func(f figures) string { return refusals(f.refusedWith) }},
-	{"completed after recovery", func(f figures) string { return fmt.Sprintf("%d of %d", f.completed, len(f.accepted)) }},
+	{"completed after recovery", func(f figures) string {
+		if len(f.accepted) == 0 {
+			return "– (none accepted)"
+		}
+		return fmt.Sprintf("%d of %d", f.completed, len(f.accepted))
+	}},
 	{"last one completed, after the restart", func(f figures) string {
 		if f.completed == 0 {
 			return "–"
@@ -65,6 +73,36 @@ var outageRows = []row{
 		return "no: " + strings.Join(f.invariants, "; ")
 	}},
 }
+
+// whatTheRowsSay interprets the tables: why each variant has the figures it has.
+const whatTheRowsSay = `
+## What the rows say
+
+- **Latency.** Rest answers the confirm with the order already COMPLETED: one request, a chain of
+  calls on loopback. The asynchronous variants take several hops through the outbox, the broker and a
+  consumer's transaction for each step (item added → reserved, confirmed → shipped → invoiced →
+  completed), and each hop waits for the one before: the order completes later, even though every
+  request answers quickly.
+- **Messages.** Rest publishes none. Both asynchronous variants publish the same events, one per state
+  change (order created, each item added and reserved, each stock change, confirmed, each reservation
+  confirmed, shipped, invoiced, completed): the same count, whatever the events carry.
+- **0 HTTP bytes in event-carried-state-transfer.** Its events carry the whole resource, and each
+  consumer keeps local copies of what it reads often (customers, products), so no service ever calls
+  another: every byte between the services is AMQP. Event notification's events carry ids only, so
+  almost every reaction calls the owner back over HTTP to read what changed: it pays for the messages
+  *and* for the calls.
+- **Bytes per order.** Fat events are bigger than thin events plus the calls back, because every
+  event carries the whole order (its items included) whether the consumer needs it or not. Rest sends
+  the fewest bytes: only what each call needs.
+- **The warehouse down.** Rest and event notification both refuse every order (503): adding an item
+  needs an answer from the warehouse now — rest to reserve, event notification to read the product.
+  Event-carried-state-transfer takes every one: ordering checks the product against its local copy,
+  the item waits as PENDING, and the ` + "`order.item-added`" + ` event waits in the warehouse's queue
+  until it is back. The messages alone buy no availability — event notification sends as many and
+  refuses as much — what buys it is the data they carry: the variant with the biggest events is the
+  only one that needs no other service up to take an order, at the price of copies that are only
+  eventually up to date, and of event payloads that are a contract.
+`
 
 // howMeasured says where each figure comes from.
 const howMeasured = `
@@ -85,12 +123,31 @@ const howMeasured = `
   again to see how much.
 `
 
+// perOrder is n divided by the orders of the workload, rounded to a whole
+// number (bytes, messages and calls come whole), with thousands separated.
 func perOrder(f figures, n int64) string {
 	if f.res.latencies == nil && len(f.res.failures) == 0 {
 		return "–"
 	}
 	orders := len(f.res.latencies) + len(f.res.failures)
-	return fmt.Sprintf("%.1f", float64(n)/float64(orders))
+	return thousands(int64(math.Round(float64(n) / float64(orders))))
+}
+
+// thousands writes n with a comma between each group of three digits.
+func thousands(n int64) string {
+	digits := strconv.FormatInt(n, 10)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	return sign + b.String()
 }
 
 func refusals(by map[int]int) string {

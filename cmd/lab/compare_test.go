@@ -87,3 +87,40 @@ func closedURL(t *testing.T) string {
 	ln.Close()
 	return "http://" + addr
 }
+
+// TestComparisonDoc renders figures as docs/comparison.md shows them: whole
+// bytes with thousands separated, no "0 of 0", and the rows explained.
+func TestComparisonDoc(t *testing.T) {
+	orders := 200
+	lat := make([]time.Duration, orders)
+	for i := range lat {
+		lat[i] = 30 * time.Millisecond
+	}
+	res := result{latencies: lat, wall: 4 * time.Second}
+	all := []figures{
+		{variant: "rest", res: res, calls: 14 * 200, httpBytes: 2370560, attempts: 40, refusedWith: map[int]int{503: 40}},
+		{variant: "event-carried-state-transfer", res: res, events: 14 * 200, amqpBytes: 5213300, attempts: 40,
+			accepted: make([]string, 40), completed: 40, catchUp: 805 * time.Millisecond},
+	}
+	doc := comparisonDoc(all, workload{orders: orders, workers: 2}, 10*time.Second, "compare")
+	for _, want := range []string{
+		"| bytes on the wire per order, HTTP between services | 11,853 | 0 |",
+		"| bytes on the wire per order, AMQP | 0 | 26,067 |",
+		"| messages per order | 0 | 14 |",
+		"| synchronous calls between services per order | 14 | 0 |",
+		"| completed after recovery | – (none accepted) | 40 of 40 |",
+		"## What the rows say", "0 HTTP bytes in event-carried-state-transfer",
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("no %q in\n%s", want, doc)
+		}
+	}
+	if strings.Contains(doc, "0 of 0") {
+		t.Errorf("the page says 0 of 0:\n%s", doc)
+	}
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 26067: "26,067", 1234567: "1,234,567", -4500: "-4,500"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

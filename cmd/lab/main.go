@@ -18,8 +18,10 @@ func main() {
 	err := dispatch(ctx, hurry, os.Args[1:], os.Stdout)
 	var code exitCode
 	switch {
-	case err == nil, errors.Is(err, errInterrupted):
+	case err == nil:
 		os.Exit(0)
+	case errors.Is(err, errInterrupted):
+		os.Exit(130)
 	case errors.As(err, &code):
 		os.Exit(int(code))
 	}

@@ -63,7 +63,9 @@ func (l *lab) selfCommand(name string) *exec.Cmd {
 func (l *lab) run(ctx context.Context) error {
 	f, took, err := l.start(ctx)
 	if errors.Is(err, errInterrupted) {
-		return nil
+		// Stopped before it was ready: say so, and exit as an interrupted command does.
+		l.console.Printf("lab: stopped")
+		return exitCode(130)
 	}
 	if err != nil {
 		return err

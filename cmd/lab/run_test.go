@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/asynctest"
 	"github.com/microservice-patterns/lab/shared/config"
 )
 
@@ -87,6 +89,26 @@ func TestLab_run(t *testing.T) {
 		}
 		mustBeFree(t, l.cfg.Addrs)
 	})
+	t.Run("says it stopped and exits 130 when interrupted before it is ready", func(t *testing.T) {
+		l, out := newTestLab(t, map[string]string{"warehouse": "never"})
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() { errc <- l.run(ctx) }()
+		waitFor(t, out, "warehouse starting (never)")
+		cancel()
+		select {
+		case err := <-errc:
+			if err != exitCode(130) {
+				t.Fatalf("run: got %v, want exit status 130", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("run did not return within 10s of the interrupt")
+		}
+		if !strings.HasSuffix(out.String(), "lab: stopped\n") {
+			t.Errorf("the output does not end with lab: stopped:\n%s", out)
+		}
+		mustBeFree(t, l.cfg.Addrs)
+	})
 	t.Run("stops all when a process dies", func(t *testing.T) {
 		l, _ := newTestLab(t, map[string]string{"ordering": "die"})
 		err := l.run(context.Background())
@@ -150,11 +172,40 @@ func TestCheckBroker(t *testing.T) {
 			t.Fatalf("got %v, want the ways to start one, and no password", err)
 		}
 	})
-	t.Run("passes when the port answers", func(t *testing.T) {
+	t.Run("says so when the port does not speak AMQP", func(t *testing.T) {
 		ln := mustListen(t, "127.0.0.1:0")
 		defer ln.Close()
-		if _, err := checkBroker("event-notification", "amqp://"+ln.Addr().String()+"/"); err != nil {
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		_, err := checkBroker("event-notification", "amqp://"+ln.Addr().String()+"/")
+		if err == nil || !strings.Contains(err.Error(), "not as RabbitMQ") {
+			t.Fatalf("got %v, want the port named as not RabbitMQ", err)
+		}
+	})
+	t.Run("names wrong credentials at once", func(t *testing.T) {
+		good := asynctest.Broker(t)
+		u, err := url.Parse(good)
+		if err != nil {
 			t.Fatal(err)
+		}
+		u.User = url.UserPassword("nobody", "wrong")
+		begin := time.Now()
+		_, err = checkBroker("event-notification", u.String())
+		if err == nil || !strings.Contains(err.Error(), "username or password not allowed") || strings.Contains(err.Error(), "wrong") {
+			t.Fatalf("got %v, want the cause in one line, and no password", err)
+		}
+		if took := time.Since(begin); took > 5*time.Second {
+			t.Errorf("took %s", took)
+		}
+		if _, err := checkBroker("event-notification", good); err != nil {
+			t.Errorf("the test broker: %v", err)
 		}
 	})
 }

@@ -48,11 +48,21 @@ type Deps struct {
 	Env    config.Getenv // the stack's environment: a base reads its own settings from it
 	Log    *slog.Logger
 	calls  func(callee string) *http.Client
+	faults *faults.Injector // the service's fault injection: a service that is down consumes no event
 }
 
 // HTTPFor returns the client for this service's calls to callee: its transport
 // went through every pattern's wrapper for that callee.
 func (d Deps) HTTPFor(callee string) *http.Client { return d.calls(callee) }
+
+// hold is what the service's consumer waits for before each event: that the
+// service is not down (its fault injection); nil without fault injection.
+func (d Deps) hold() func(context.Context) error {
+	if d.faults == nil {
+		return nil
+	}
+	return d.faults.WaitUp
+}
 
 // Service is one built service: its HTTP handler and what must be closed after it.
 type Service struct {
@@ -68,12 +78,17 @@ func Build(ctx context.Context, v Variant, cfg config.Service, env config.Getenv
 		return nil, err
 	}
 	log = exts.logger(log)
+	in, err := newFaults(cfg.Name, env, log)
+	if err != nil {
+		exts.close()
+		return nil, err
+	}
 	db, err := store.OpenService(ctx, cfg.Name, cfg.DatabaseURL, cfg.SQLitePath)
 	if err != nil {
 		exts.close()
 		return nil, fmt.Errorf("%s: open database: %w", cfg.Name, err)
 	}
-	d := Deps{Config: cfg, Env: env, Log: log, calls: exts.clients(cfg.HTTPTimeout)}
+	d := Deps{Config: cfg, Env: env, Log: log, calls: exts.clients(cfg.HTTPTimeout), faults: in}
 	w := syncWiring(v, db, d)
 	if v.Broker() {
 		if w, err = asyncWiring(ctx, v, db, d, exts); err != nil {
@@ -86,10 +101,7 @@ func Build(ctx context.Context, v Variant, cfg config.Service, env config.Getenv
 	e := httpx.NewEngine(log, exts.stages()...)
 	httpx.Health(e, w.checks)
 	exts.admin(e, v)
-	if err := installFaults(e, cfg.Name, env, log); err != nil {
-		closeAll()
-		return nil, err
-	}
+	in.Install(e)
 	e.Use(exts.inbound()...)
 	if err := w.register(ctx, e); err != nil {
 		closeAll()
@@ -123,21 +135,20 @@ func syncWiring(v Variant, db *store.DB, d Deps) *wiring {
 	}
 }
 
-// installFaults gives the service the lab's fault injection (shared/faults), off
-// unless <SVC>_FAULTS sets some: it is lab infrastructure, not a pattern, so every
+// newFaults returns the service's fault injection (shared/faults), off unless
+// <SVC>_FAULTS sets some: it is lab infrastructure, not a pattern, so every
 // variant has it, and PUT /admin/faults changes it at run time.
-func installFaults(e *gin.Engine, service string, env config.Getenv, log *slog.Logger) error {
+func newFaults(service string, env config.Getenv, log *slog.Logger) (*faults.Injector, error) {
 	s, err := faults.Parse(config.LoadFaults(service, env))
 	if err != nil {
-		return fmt.Errorf("%s: %s_FAULTS: %w", service, strings.ToUpper(service), err)
+		return nil, fmt.Errorf("%s: %s_FAULTS: %w", service, strings.ToUpper(service), err)
 	}
 	in, err := faults.New(service, s, faults.WithLogger(log))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if s != (faults.Settings{}) {
 		log.Warn("faults injected from the start", "faults", s.String())
 	}
-	in.Install(e)
-	return nil
+	return in, nil
 }

@@ -88,7 +88,7 @@ func (s *asyncService) register(ctx context.Context, e *gin.Engine) error {
 	if byType := s.reactions[s.p.Config.Name]; len(byType) > 0 {
 		s.consumer, err = messaging.NewConsumer(s.p.Config.AMQPURL, s.names, s.p.Config.Name, s.p.DB, nil,
 			messaging.ConsumerConfig{Outbox: s.p.Outbox, Logger: s.p.Log, Retry: consumerRetry,
-				Prepare: prepares(byType, s.p, s.exts), Observer: s.observer})
+				Prepare: prepares(byType, s.p, s.exts), Observer: s.observer, Hold: s.p.hold()})
 		if err != nil {
 			return err
 		}

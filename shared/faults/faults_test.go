@@ -1,6 +1,9 @@
 package faults
 
 import (
+	"context"
+	"time"
+
 	"strings"
 	"testing"
 )
@@ -71,5 +74,38 @@ func TestSettings_String(t *testing.T) {
 		if got := s.String(); got != want {
 			t.Errorf("%+v: got %q, want %q", s, got, want)
 		}
+	}
+}
+
+func TestInjector_WaitUp(t *testing.T) {
+	in, err := New("billing", Settings{Down: Hang})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- in.WaitUp(context.Background()) }()
+	select {
+	case err := <-done:
+		t.Fatalf("WaitUp returned %v while the service is down", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if err := in.Set(Settings{LatencyMs: 5}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("WaitUp did not return once the service was up")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := in.Set(Settings{Down: Refuse}); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.WaitUp(ctx); err != context.Canceled {
+		t.Fatalf("WaitUp with a done context: got %v", err)
 	}
 }

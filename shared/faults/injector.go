@@ -76,6 +76,24 @@ func (in *Injector) Status() Status {
 	return Status{Settings: s, Requests: in.requests.Load(), Injected: in.injected.Load(), Delayed: in.delayed.Load()}
 }
 
+// WaitUp returns once the service is not down (at once when it is up), or
+// with ctx's error when ctx ends first. A service's event consumer calls it
+// before each event, so that a service that is down handles no event either:
+// its messages wait in its queue, as they would for a stopped process.
+func (in *Injector) WaitUp(ctx context.Context) error {
+	for {
+		s, changed := in.current()
+		if s.Down == Up {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+}
+
 // current returns the settings and the channel that is closed when they change.
 func (in *Injector) current() (Settings, <-chan struct{}) {
 	in.mu.Lock()

@@ -126,11 +126,11 @@ func (g *gateway) pass(c *gin.Context, h *hop) {
 		// The client went away: nobody reads the answer. 499 is the customary log status.
 		c.AbortWithStatus(499)
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(h.err):
-		g.log.Warn("upstream timed out", "service", h.service, "error", h.err, "request_id", httpx.RequestID(ctx))
+		g.log.Warn("upstream timed out", "upstream", h.service, "error", h.err, "request_id", httpx.RequestID(ctx))
 		httpx.WriteProblem(c, httpx.NewProblem(http.StatusGatewayTimeout,
 			fmt.Sprintf("%s did not answer within %s", h.service, g.timeout)))
 	default:
-		g.log.Warn("upstream unreachable", "service", h.service, "error", h.err, "request_id", httpx.RequestID(ctx))
+		g.log.Warn("upstream unreachable", "upstream", h.service, "error", h.err, "request_id", httpx.RequestID(ctx))
 		// The address and the error chain stay in the log: the client learns the service's name only.
 		httpx.WriteProblem(c, httpx.NewProblem(http.StatusBadGateway, h.service+" is unreachable"))
 	}

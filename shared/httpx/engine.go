@@ -158,8 +158,11 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
+		// A 5xx is worth a warning; a health probe's answer is not: a service
+		// that is starting answers /readyz 503 until its broker or copies are
+		// there, and says more than once what it waits for.
 		level := slog.LevelDebug
-		if c.Writer.Status() >= 500 {
+		if c.Writer.Status() >= 500 && !probe(c.Request.URL.Path) {
 			level = slog.LevelWarn
 		}
 		attrs := []any{"method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(),
@@ -171,6 +174,9 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 		log.Log(c.Request.Context(), level, "request", attrs...)
 	}
 }
+
+// probe reports whether path is a health probe's.
+func probe(path string) bool { return path == "/healthz" || path == "/readyz" }
 
 func recovery(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {

@@ -3,6 +3,7 @@
 package httpx
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
@@ -126,6 +127,12 @@ func WriteProblem(c *gin.Context, p Problem) {
 // WriteError maps err to its status and writes it as a problem document. An error
 // without a domain code is a 500 whose cause is logged, never shown.
 func WriteError(c *gin.Context, err error) {
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		// The caller went away, and the work stopped with it: nobody reads the
+		// answer, and nothing failed. 499 is the customary log status.
+		c.AbortWithStatus(499)
+		return
+	}
 	code := domain.ErrorCode(err)
 	p := NewProblem(StatusOf(code), domain.ErrorMessage(err))
 	var de *domain.Error

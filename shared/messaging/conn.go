@@ -82,12 +82,13 @@ func keepSession(ctx context.Context, open func() (*session, error), b Backoff, 
 	work func(ctx context.Context, s *session) error) {
 	attempt := 0
 	for ctx.Err() == nil {
-		started := time.Now()
-		err := runSession(ctx, open, work)
+		lasted, err := runSession(ctx, open, work)
 		if ctx.Err() != nil {
 			return
 		}
-		if time.Since(started) > b.Max {
+		// Only a session that worked for a while starts the count again: a
+		// login the broker takes seconds to refuse is the same failure again.
+		if lasted > b.Max {
 			attempt = 0
 		}
 		wait := b.delay(attempt)
@@ -105,13 +106,17 @@ func keepSession(ctx context.Context, open func() (*session, error), b Backoff, 
 	}
 }
 
-func runSession(ctx context.Context, open func() (*session, error), work func(context.Context, *session) error) error {
+// runSession opens a session and runs work on it; it answers how long the
+// session lasted once open (0 when it could not be opened).
+func runSession(ctx context.Context, open func() (*session, error), work func(context.Context, *session) error) (time.Duration, error) {
 	s, err := open()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer s.close()
-	return work(ctx, s)
+	opened := time.Now()
+	err = work(ctx, s)
+	return time.Since(opened), err
 }
 
 // sleep waits d or until ctx ends; it reports whether the full time passed.

@@ -51,6 +51,10 @@ type ConsumerConfig struct {
 	Prepare map[string]Prepare
 	// Observer, when set, traces each delivery and is told of its outcome.
 	Observer *Observer
+	// Hold, when set, is called before each delivery is handled and returns
+	// when the consumer may handle it (an error ends the session): the lab's
+	// fault injection holds the events of a service that is down.
+	Hold func(ctx context.Context) error
 }
 
 // Consumer receives the events of one service's queue: manual acks, bounded
@@ -168,6 +172,11 @@ func (c *Consumer) serve(ctx context.Context, s *session) error {
 		case d, ok := <-deliveries:
 			if !ok {
 				return errSessionClosed
+			}
+			if c.cfg.Hold != nil {
+				if err := c.cfg.Hold(ctx); err != nil {
+					return err
+				}
 			}
 			if err := c.handle(ctx, s, d); err != nil {
 				return err

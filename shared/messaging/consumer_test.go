@@ -221,3 +221,32 @@ func TestConsumer_continuesTheTrace(t *testing.T) {
 		t.Fatal("the handler was not called")
 	}
 }
+
+func TestConsumer_holdKeepsTheEventsQueued(t *testing.T) {
+	url := brokerURL(t)
+	db := openDB(t, store.SQLite)
+	n := newNames(t, url, service)
+	rec := &recorder{db: db}
+	release := make(chan struct{})
+	var held atomic.Int64
+	hold := func(ctx context.Context) error {
+		held.Add(1)
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	startConsumer(t, url, n, service, db, messaging.Handlers{messaging.OrderShipped: rec.handle},
+		messaging.ConsumerConfig{Hold: hold})
+	ev := newStep(t, messaging.OrderShipped, "order-1", 0)
+	publishEvent(t, rawChannel(t, url), n, ev)
+	eventually(t, "the consumer holds the event", func() bool { return held.Load() > 0 })
+	time.Sleep(100 * time.Millisecond)
+	if got := rec.calls.Load(); got != 0 {
+		t.Fatalf("handler calls while held: %d, want 0", got)
+	}
+	close(release)
+	eventually(t, "the event is processed once released", func() bool { return countEffects(t, db) > 0 })
+}
