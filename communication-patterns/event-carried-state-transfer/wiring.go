@@ -17,7 +17,6 @@ package eventcarriedstatetransfer
 
 import (
 	"github.com/microservice-patterns/lab/shared/app"
-	"github.com/microservice-patterns/lab/shared/messaging"
 )
 
 // Base choreographs the services with fat events: each event carries the
@@ -29,13 +28,8 @@ var Base = &app.Base{
 	Name:        "event-carried-state-transfer",
 	Description: "events carry the whole resource; consumers keep local copies and never call back",
 	NoSyncCalls: true,
-	Async: &app.Async{
-		Style:         messaging.Fat,
-		Reactions:     app.StateTransfer,
-		OrderingPorts: app.LocalCopies,
-		Replicas:      true,
-	},
-	Gateway: app.LiveEvents,
+	Async:       app.StateTransferAsync(),
+	Gateway:     app.LiveEvents,
 }
 
 func init() { app.RegisterBase(Base) }

@@ -32,14 +32,14 @@ var Base = &app.Base{
 	Name:        "event-sourcing",
 	Description: "ordering keeps each order as a stream of events, the source of truth; state is their fold",
 	NoSyncCalls: true,
-	Async: &app.Async{
-		Style:         messaging.Fat,
-		Reactions:     app.StateTransfer,
-		OrderingPorts: app.LocalCopies,
-		Replicas:      true,
-		OrderingStore: openEventStore,
-	},
-	Gateway: app.LiveEvents,
+	Async:       eventSourced(app.StateTransferAsync()),
+	Gateway:     app.LiveEvents,
+}
+
+// eventSourced keeps ordering's orders in the event store.
+func eventSourced(a *app.Async) *app.Async {
+	a.OrderingStore = openEventStore
+	return a
 }
 
 // openEventStore creates the event store's tables in ordering's database and

@@ -17,9 +17,7 @@ import (
 )
 
 // Pattern is correlated logging, writing to the process's standard error.
-var Pattern = New(os.Stderr)
-
-func init() { app.RegisterPattern(Pattern, "rest") }
+var Pattern = app.RegisterPattern(New(os.Stderr), "rest")
 
 // New returns the pattern writing its lines to w (a test gives a buffer).
 func New(w io.Writer) *app.Pattern {

@@ -15,14 +15,12 @@ import (
 )
 
 // Pattern is metrics, as the lab's catalogue lists it.
-var Pattern = &app.Pattern{
+var Pattern = app.RegisterPattern(&app.Pattern{
 	Name:        "metrics",
 	Category:    "observability",
 	Description: "Prometheus metrics at /metrics: requests, calls, orders, stock and messages per service",
 	Extend:      extend,
-}
-
-func init() { app.RegisterPattern(Pattern, "rest") }
+}, "rest")
 
 // extend gives the service a meter provider and a Prometheus registry of its
 // own, and observes the service through the seam only: its requests (the

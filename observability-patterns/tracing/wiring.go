@@ -13,9 +13,7 @@ import (
 )
 
 // Pattern is distributed tracing, as the lab's catalogue lists it.
-var Pattern = New()
-
-func init() { app.RegisterPattern(Pattern, "rest") }
+var Pattern = app.RegisterPattern(New(), "rest")
 
 // New returns the pattern; its options reach every service's providers (a
 // test gives the SDK's in-memory exporter with telemetry.WithSpanExporter).

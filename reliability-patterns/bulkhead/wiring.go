@@ -8,11 +8,9 @@ import "github.com/microservice-patterns/lab/shared/app"
 
 // Pattern is the bulkhead. The gateway gets none: it bounds its clients with
 // its own upstream timeout.
-var Pattern = &app.Pattern{Name: "bulkhead", Category: "reliability", Fits: app.FitsSyncCalls,
-	Description: "a bounded pool of concurrent calls per downstream service; excess fails fast",
-	Extend:      app.ServicesOnly(loadSettings, extend)}
-
-func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
+var Pattern = app.RegisterPattern(app.CallsPattern("bulkhead",
+	"a bounded pool of concurrent calls per downstream service; excess fails fast",
+	loadSettings, extend), "rest", "event-notification")
 
 // extend gives a service a compartment per callee.
 func extend(_ app.Scope, sizes settings) *app.Extension {

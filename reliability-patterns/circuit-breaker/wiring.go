@@ -8,11 +8,9 @@ import "github.com/microservice-patterns/lab/shared/app"
 
 // Pattern is the circuit breaker. The gateway gets no breaker, so that a client
 // always reaches ordering and learns why it fails.
-var Pattern = &app.Pattern{Name: "circuit-breaker", Category: "reliability", Fits: app.FitsSyncCalls,
-	Description: "a service stops calling a failing one for a while and fails fast instead (sony/gobreaker)",
-	Extend:      app.ServicesOnly(loadSettings, extend)}
-
-func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
+var Pattern = app.RegisterPattern(app.CallsPattern("circuit-breaker",
+	"a service stops calling a failing one for a while and fails fast instead (sony/gobreaker)",
+	loadSettings, extend), "rest", "event-notification")
 
 // extend gives a service breakers of its own for its calls, one per callee.
 func extend(s app.Scope, settings settings) *app.Extension {

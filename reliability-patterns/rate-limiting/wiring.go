@@ -12,16 +12,12 @@ import (
 )
 
 // Pattern is the rate limiter, as the lab's catalogue lists it.
-var Pattern = &app.Pattern{
+var Pattern = app.RegisterPattern(&app.Pattern{
 	Name:        "rate-limiting",
 	Category:    "reliability",
 	Description: "a token bucket per client at the gateway: 429 with Retry-After and RateLimit headers",
 	Extend:      extend,
-}
-
-func init() {
-	app.RegisterPattern(Pattern, "rest", "event-notification", "event-carried-state-transfer")
-}
+}, "rest", "event-notification", "event-carried-state-transfer")
 
 // extend puts the limiter in front of the gateway's business API; the services
 // are left alone.

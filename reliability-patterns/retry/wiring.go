@@ -15,11 +15,9 @@ import (
 
 // Pattern is the retry. The gateway retries nothing, so that a client's own
 // request is never sent twice behind its back.
-var Pattern = &app.Pattern{Name: "retry", Category: "reliability", Fits: app.FitsSyncCalls,
-	Description: "transient failures retried with exponential backoff and full jitter, within a budget",
-	Extend:      app.ServicesOnly(loadSettings, extend)}
-
-func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
+var Pattern = app.RegisterPattern(app.CallsPattern("retry",
+	"transient failures retried with exponential backoff and full jitter, within a budget",
+	loadSettings, extend), "rest", "event-notification")
 
 // extend gives a service's calls retries, counted per callee.
 func extend(s app.Scope, settings settings) *app.Extension {

@@ -14,11 +14,9 @@ import (
 )
 
 // Pattern is the timeout. The gateway keeps its own upstream timeout.
-var Pattern = &app.Pattern{Name: "timeout", Category: "reliability", Fits: app.FitsSyncCalls,
-	Description: "a deadline per call and a budget per request: a slow service becomes a fast 504",
-	Extend:      app.ServicesOnly(loadSettings, extend)}
-
-func init() { app.RegisterPattern(Pattern, "rest", "event-notification") }
+var Pattern = app.RegisterPattern(app.CallsPattern("timeout",
+	"a deadline per call and a budget per request: a slow service becomes a fast 504",
+	loadSettings, extend), "rest", "event-notification")
 
 // extend gives a service a budget for every request it serves and a deadline
 // for every call it makes.

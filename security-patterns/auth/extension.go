@@ -45,3 +45,12 @@ func Extend(s app.Scope, out func(s app.Scope, settings Settings) Outbound) (*ap
 		State: o.State,
 	}, nil
 }
+
+// NewPattern is one of the security patterns: its outbound wrapper (how a
+// service's calls carry a token), the policy of the auth process it starts,
+// and the login of the acceptance suite's clients.
+func NewPattern(name, description string, out func(s app.Scope, settings Settings) Outbound, policy Policy) *app.Pattern {
+	return &app.Pattern{Name: name, Category: "security", Description: description, Fits: app.FitsSyncCalls,
+		Extend:    func(s app.Scope) (*app.Extension, error) { return Extend(s, out) },
+		Processes: []app.Process{Process(policy)}, Login: Login}
+}

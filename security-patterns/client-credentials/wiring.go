@@ -12,14 +12,6 @@ import (
 )
 
 // Pattern is client credentials, as the lab's catalogue lists it.
-var Pattern = &app.Pattern{
-	Name:        "client-credentials",
-	Category:    "security",
-	Description: "services call each other with tokens of their own, a scope per internal operation, cached",
-	Fits:        app.FitsSyncCalls,
-	Extend:      func(s app.Scope) (*app.Extension, error) { return auth.Extend(s, credentials) },
-	Processes:   []app.Process{auth.Process(policy)},
-	Login:       auth.Login,
-}
-
-func init() { app.RegisterPattern(Pattern, "rest") }
+var Pattern = app.RegisterPattern(auth.NewPattern("client-credentials",
+	"services call each other with tokens of their own, a scope per internal operation, cached",
+	credentials, policy), "rest")

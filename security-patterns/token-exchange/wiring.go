@@ -11,14 +11,6 @@ import (
 )
 
 // Pattern is the token exchange, as the lab's catalogue lists it.
-var Pattern = &app.Pattern{
-	Name:        "token-exchange",
-	Category:    "security",
-	Description: "each hop exchanges its token for one addressed to its callee, narrowed in scope, with the actors in act",
-	Fits:        app.FitsSyncCalls,
-	Extend:      func(s app.Scope) (*app.Extension, error) { return auth.Extend(s, exchange) },
-	Processes:   []app.Process{auth.Process(auth.Policy{})},
-	Login:       auth.Login,
-}
-
-func init() { app.RegisterPattern(Pattern, "rest") }
+var Pattern = app.RegisterPattern(auth.NewPattern("token-exchange",
+	"each hop exchanges its token for one addressed to its callee, narrowed in scope, with the actors in act",
+	exchange, auth.Policy{}), "rest")

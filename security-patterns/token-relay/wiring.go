@@ -11,14 +11,6 @@ import (
 )
 
 // Pattern is the token relay, as the lab's catalogue lists it.
-var Pattern = &app.Pattern{
-	Name:        "token-relay",
-	Category:    "security",
-	Description: "the user's access token, verified at every hop and relayed unchanged to every service",
-	Fits:        app.FitsSyncCalls,
-	Extend:      func(s app.Scope) (*app.Extension, error) { return auth.Extend(s, relay) },
-	Processes:   []app.Process{auth.Process(policy)},
-	Login:       auth.Login,
-}
-
-func init() { app.RegisterPattern(Pattern, "rest") }
+var Pattern = app.RegisterPattern(auth.NewPattern("token-relay",
+	"the user's access token, verified at every hop and relayed unchanged to every service",
+	relay, policy), "rest")

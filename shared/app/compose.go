@@ -189,14 +189,16 @@ func RegisterBase(b *Base) {
 }
 
 // RegisterPattern adds a pattern to the catalogue, with the bases it is
-// tested on (the acceptance suite runs on each combination in `make test`).
-func RegisterPattern(p *Pattern, testedOn ...string) {
+// tested on (the acceptance suite runs on each combination in `make test`),
+// and returns it, so that a pattern's folder declares and registers it at once.
+func RegisterPattern(p *Pattern, testedOn ...string) *Pattern {
 	registry.Lock()
 	defer registry.Unlock()
 	registry.patterns = append(registry.patterns, p)
 	for _, b := range testedOn {
 		registry.tested = append(registry.tested, b+"+"+p.Name)
 	}
+	return p
 }
 
 // Bases lists the registered bases, in registration order.
@@ -302,4 +304,12 @@ func ServicesOnly[S any](load func(config.Getenv) (S, error), build func(Scope, 
 		}
 		return build(s, settings), nil
 	}
+}
+
+// CallsPattern is a reliability pattern that wraps the calls services make to
+// each other and leaves the gateway alone (ServicesOnly): it fits every base
+// whose services call each other over HTTP.
+func CallsPattern[S any](name, description string, load func(config.Getenv) (S, error), build func(Scope, S) *Extension) *Pattern {
+	return &Pattern{Name: name, Category: "reliability", Description: description, Fits: FitsSyncCalls,
+		Extend: ServicesOnly(load, build)}
 }

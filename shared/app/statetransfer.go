@@ -129,3 +129,10 @@ func orderAndCustomer(ctx context.Context, p *Parts, ev messaging.Event) (domain
 	}
 	return o.Order, c, err
 }
+
+// StateTransferAsync is the asynchronous wiring of the bases that carry state
+// in their events: fat events, the state-transfer reactions, ordering checking
+// against its local copies, and those copies kept in every service.
+func StateTransferAsync() *Async {
+	return &Async{Style: messaging.Fat, Reactions: StateTransfer, OrderingPorts: LocalCopies, Replicas: true}
+}
