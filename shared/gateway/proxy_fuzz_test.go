@@ -9,7 +9,7 @@ import (
 // FuzzPublic checks the gateway's path guard: a path it lets out never reaches
 // an /internal/ or /admin/ path of a service, however it is cleaned, and the
 // guard never panics. The seeds run in go test; `go test -fuzz FuzzPublic
-// -fuzzminimizetime 10s ./ui-gateway` explores further.
+// -fuzzminimizetime 10s ./shared/gateway` explores further.
 func FuzzPublic(f *testing.F) {
 	for _, seed := range []string{
 		"/api/orders", "/api/orders/internal", "/internal/reservations", "/api/../internal/reservations",

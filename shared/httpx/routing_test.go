@@ -25,7 +25,7 @@ func service() *gin.Engine {
 }
 
 // gatewayLike proxies /api/orders and everything under it to upstream, as the
-// ui-gateway does by prefix.
+// the gateway (shared/gateway) does by prefix.
 func gatewayLike(upstream string) *gin.Engine {
 	target, _ := url.Parse(upstream)
 	proxy := httputil.NewSingleHostReverseProxy(target)

@@ -2,7 +2,7 @@
 // Compresses the built UI once, at build time: for every text file of dist/ of
 // 1 KiB or more it writes name.br (brotli, best quality) and name.gz (gzip,
 // level 9) next to it, when they are smaller. The gateway serves the variant
-// the browser accepts (ui-gateway/compress.go), so no request compresses anything.
+// the browser accepts (shared/gateway/compress.go), so no request compresses anything.
 //
 //   node scripts/compress.mjs [dist]
 import { readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
