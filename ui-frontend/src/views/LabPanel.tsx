@@ -641,7 +641,9 @@ function FaultForm({
   onSaved: (s: FaultSettings) => void;
 }) {
   const [form, setForm] = useState(() => toForm(current));
-  const [dirty, setDirty] = useState(false);
+  // The effect below reads the latest edit state, not the one of the render it
+  // was scheduled in: an edit made before it runs must not be overwritten.
+  const editing = useRef(false);
   const [problem, setProblem] = useState<Problem>();
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState<string>();
@@ -651,11 +653,11 @@ function FaultForm({
 
   // A change made elsewhere (curl, another tab) shows in the fields, unless the user is editing them.
   useEffect(() => {
-    if (!dirty) setForm(toForm(current));
+    if (!editing.current) setForm(toForm(current));
   }, [currentKey]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const edit = (patch: Partial<ReturnType<typeof toForm>>) => {
-    setDirty(true);
+    editing.current = true;
     setSaved(undefined);
     setForm((f) => ({ ...f, ...patch }));
   };
@@ -668,7 +670,7 @@ function FaultForm({
       const answer = await api.setFaults(service, settings);
       const next = { ...NO_FAULTS, ...(answer ?? settings) };
       setForm(toForm(next));
-      setDirty(false);
+      editing.current = false;
       onSaved(next);
       setSaved('Applied.');
     } catch (err) {
