@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -46,6 +48,9 @@ func TestDrill_abortAndKill(t *testing.T) {
 	}
 	d := startDrillLab(t)
 	s := New(t, d.gateway, Options{Timeout: 45 * time.Second})
+
+	// 0. Slow and oversized clients, against the gateway's own process.
+	d.slowClients(t)
 
 	// 1. Clients that give up half-way.
 	orders := d.abortStorm(t, rounds)
@@ -106,7 +111,7 @@ func startDrillLab(t *testing.T) *drillLab {
 	}
 	d.env = append(os.Environ(), "LAB_VARIANT=rest", "LAB_DATA_DIR="+d.dir, "SHIPPING_DELAY=20ms",
 		"ORDERING_RECONCILE_INTERVAL=1s", "SHIPPING_RECONCILE_INTERVAL=1s", "ORDERING_COMMAND_BUDGET=5s",
-		"LOG_LEVEL=warn", "GATEWAY_UPSTREAM_TIMEOUT=10s")
+		"LOG_LEVEL=warn", "GATEWAY_UPSTREAM_TIMEOUT=10s", "GATEWAY_READ_TIMEOUT=2s")
 	for name, port := range config.DefaultPorts {
 		if name == "auth" {
 			continue
@@ -390,4 +395,34 @@ func allOf[T any](d *drillLab, first []T, path string) []T {
 		next = httpx.NextLink(resp.Header.Get("Link"))
 	}
 	return out
+}
+
+// slowClients checks the gateway process's bounds with raw sockets: a body
+// that stops after 1 of 100 bytes is answered 408 and closed once
+// GATEWAY_READ_TIMEOUT (2 s here) has passed, and a 10 MB body announced with
+// Expect: 100-continue is a 413 problem, never a 502.
+func (d *drillLab) slowClients(t *testing.T) {
+	t.Helper()
+	addr := strings.TrimPrefix(d.gateway, "http://")
+	for _, c := range []struct{ name, head, want string }{
+		{"stalled body", "POST /api/orders HTTP/1.1\r\nHost: lab\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", " 408 "},
+		{"10 MB with Expect", "POST /api/orders HTTP/1.1\r\nHost: lab\r\nContent-Type: application/json\r\nContent-Length: 10485760\r\nExpect: 100-continue\r\n\r\n", " 413 "},
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.WriteString(conn, c.head)
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		b, err := io.ReadAll(conn)
+		conn.Close()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Errorf("%s: the gateway held the connection for 10 s; answered %q", c.name, b)
+			continue
+		}
+		if status, _, _ := strings.Cut(string(b), "\r\n"); !strings.Contains(status, c.want) || !strings.Contains(string(b), "application/problem+json") {
+			t.Errorf("%s: got %q, want a%s problem", c.name, status, c.want)
+		}
+	}
 }
