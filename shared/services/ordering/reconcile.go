@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/httpx"
+	"github.com/microservice-patterns/lab/shared/periodic"
 )
 
 // The reconciler of the synchronous orchestration. A command runs to its end
@@ -152,34 +152,18 @@ func allReservations(ctx context.Context, r Reservations, orderID string) ([]dom
 // within budget, until the returned stop is called (which waits for a pass
 // under way). An interval of 0 starts nothing: Reconcile runs on demand only.
 func (s *Service) StartReconciler(interval, budget time.Duration, opts ReconcileOptions, log *slog.Logger) (stop func()) {
-	if interval <= 0 {
-		return func() {}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			pass, done := context.WithTimeout(ctx, budget)
-			rep, err := s.Reconcile(pass, opts)
-			done()
-			switch {
-			case ctx.Err() != nil:
-				return
-			case err != nil:
-				log.Warn("reconcile: some orders are not repaired yet", "error", err, "repaired", rep)
-			case rep.Settled+rep.Released+rep.Resumed > 0:
-				log.Info("reconcile: repaired orders", "settled", rep.Settled, "released", rep.Released, "resumed", rep.Resumed)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	return periodic.Start(interval, func(ctx context.Context) {
+		pass, done := context.WithTimeout(ctx, budget)
+		rep, err := s.Reconcile(pass, opts)
+		done()
+		switch {
+		case ctx.Err() != nil:
+		case err != nil:
+			log.Warn("reconcile: some orders are not repaired yet", "error", err, "repaired", rep)
+		case rep.Settled+rep.Released+rep.Resumed > 0:
+			log.Info("reconcile: repaired orders", "settled", rep.Settled, "released", rep.Released, "resumed", rep.Resumed)
 		}
 	})
-	return func() { cancel(); wg.Wait() }
 }
 
 // AdminRoutes registers POST /admin/reconcile: one pass of Reconcile at once,

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/periodic"
 )
 
 // The shipping service's part of the choreography: when an order is confirmed
@@ -62,26 +62,11 @@ func (s *Service) Delay() time.Duration { return s.delay }
 // that creates a shipment, so a request that died during the delay leaves a
 // PENDING shipment that only this ships. An interval of 0 starts nothing.
 func (s *Service) StartShipper(interval time.Duration, log *slog.Logger) (stop func()) {
-	if interval <= 0 {
-		return func() {}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			if n, err := s.ShipDue(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("ship due shipments", "error", err)
-			} else if n > 0 {
-				log.Info("shipped shipments left pending", "shipped", n)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+	return periodic.Start(interval, func(ctx context.Context) {
+		if n, err := s.ShipDue(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("ship due shipments", "error", err)
+		} else if n > 0 {
+			log.Info("shipped shipments left pending", "shipped", n)
 		}
 	})
-	return func() { cancel(); wg.Wait() }
 }
