@@ -30,6 +30,9 @@ alone (circuit-breaker) is rest plus that pattern.
                                    starts, and what a container runs
   lab token [-password p] <user>   print an access token of user for the gateway of a
                                    running security variant (ada, grace, alan, margaret, admin)
+  lab logs [-variant v] <id>       print, in time order, every line of the last run that
+                                   names an order, a trace or a request id (with the
+                                   logging pattern: every service's lines of one order)
   lab pause <service>              make one service of the running lab hang (its fault
                                    injection's down: hang), and its consumer hold its events
   lab resume <service>             let it go on
@@ -75,6 +78,8 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 	case "list":
 		list(stdout)
 		return nil
+	case "logs":
+		return logsCommand(root, args[1:], stdout)
 	case "run", "smoke":
 		return variantCommand(ctx, hurry, root, args, stdout)
 	case "demo":

@@ -34,6 +34,13 @@ func newConsole(w io.Writer, colour bool, names []string) *console {
 	return c
 }
 
+// widen makes room for one more name, started after the console was made.
+func (c *console) widen(name string) {
+	c.mu.Lock()
+	c.width = max(c.width, len(name))
+	c.mu.Unlock()
+}
+
 // isTerminal reports whether f is a terminal (a character device).
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
@@ -62,8 +69,9 @@ type lineWriter struct {
 	console *console
 	prefix  string
 	mu      sync.Mutex
-	partial []byte   // the start of a line whose end has not come yet
-	tail    []string // the last lines, oldest first
+	partial []byte    // the start of a line whose end has not come yet
+	tail    []string  // the last lines, oldest first
+	keep    io.Writer // when set, every line is also kept there, as written (lab logs reads it)
 }
 
 // Write writes every complete line of p; the rest waits for its end or for Flush.
@@ -101,6 +109,9 @@ func (l *lineWriter) line(b []byte) {
 	l.tail = append(l.tail, s)
 	if len(l.tail) > tailLines {
 		l.tail = l.tail[len(l.tail)-tailLines:]
+	}
+	if l.keep != nil {
+		_, _ = io.WriteString(l.keep, s+"\n")
 	}
 	l.console.mu.Lock()
 	defer l.console.mu.Unlock()

@@ -29,12 +29,15 @@ type lab struct {
 	// (later settings win): lab compare points the services at its meters.
 	procEnv func(name string) []string
 	browser bool // smoke also runs the UI's browser tests
+	// companionEnv is what the running companions (app.Companion) tell every process.
+	companionEnv []string
 }
 
 // fleet is the running processes of a lab.
 type fleet struct {
 	procs []*proc
 	exits chan *proc
+	files []*os.File // the processes' kept lines (lab logs)
 }
 
 // names returns the processes of a lab in start order: the services, then the gateway.
@@ -61,6 +64,13 @@ func (l *lab) selfCommand(name string) *exec.Cmd {
 
 // run starts the lab and keeps it running until ctx is done (Ctrl-C) or a process dies.
 func (l *lab) run(ctx context.Context) error {
+	cs, err := l.startCompanions(ctx)
+	if errors.Is(err, errInterrupted) {
+		l.console.Printf("lab: stopped")
+		return exitCode(130)
+	}
+	defer cs.stop(l)
+	l.companionEnv = cs.env
 	f, took, err := l.start(ctx)
 	if errors.Is(err, errInterrupted) {
 		// Stopped before it was ready: say so, and exit as an interrupted command does.
@@ -121,7 +131,12 @@ func (l *lab) spawn() (*fleet, error) {
 	all := l.names()
 	f := &fleet{exits: make(chan *proc, len(all))}
 	for i, name := range all {
-		p, err := startProc(name, l.cfg.Addrs[name], l.procCommand(name), l.console.process(i, name), f.exits)
+		out := l.console.process(i, name)
+		if err := l.keepLines(f, out, name); err != nil {
+			l.stop(f)
+			return nil, err
+		}
+		p, err := startProc(name, l.cfg.Addrs[name], l.procCommand(name), out, f.exits)
 		if err != nil {
 			l.stop(f)
 			return nil, err
@@ -144,6 +159,10 @@ func (l *lab) procCommand(name string) *exec.Cmd {
 
 func (l *lab) stop(f *fleet) {
 	stopAll(f.procs, l.cfg.StopGrace, l.hurry)
+	for _, file := range f.files {
+		file.Close()
+	}
+	f.files = nil
 }
 
 // env is what the runner tells every process, on top of the caller's environment
@@ -163,7 +182,7 @@ func (l *lab) env() []string {
 	if l.cfg.RunID != "" {
 		env = append(env, "LAB_RUN_ID="+l.cfg.RunID)
 	}
-	return env
+	return append(env, l.companionEnv...)
 }
 
 // dataDir is the data folder, relative to the repository root unless absolute.

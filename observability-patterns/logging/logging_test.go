@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	eventnotification "github.com/microservice-patterns/lab/communication-patterns/event-notification"
 	"github.com/microservice-patterns/lab/communication-patterns/rest"
@@ -97,5 +99,91 @@ func TestEventNotificationRequestIDCrossesTheBroker(t *testing.T) {
 	}
 	if callbacks == 0 {
 		t.Fatal("no line of a call made while handling the confirm's events carries its request id")
+	}
+}
+
+// otlpSink is an OTLP/HTTP receiver of log records: it keeps the bodies
+// posted to /v1/logs (protobuf, in which strings stay readable).
+type otlpSink struct {
+	mu     sync.Mutex
+	bodies []string
+}
+
+func (s *otlpSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/v1/logs" {
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(r.Body)
+		s.mu.Lock()
+		s.bodies = append(s.bodies, b.String())
+		s.mu.Unlock()
+	}
+	w.Header().Set("Content-Type", "application/x-protobuf")
+}
+
+// has reports whether a posted body holds every one of the strings.
+func (s *otlpSink) has(all ...string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range s.bodies {
+		ok := true
+		for _, x := range all {
+			ok = ok && strings.Contains(b, x)
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// TestLinesExportedOverOTLP: with an OTLP endpoint set, the lines also leave
+// each process as log records (with the order's id among their attributes),
+// and the JSON lines are still written.
+func TestLinesExportedOverOTLP(t *testing.T) {
+	sink := &otlpSink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	l := &lines{}
+	st := telemetrytest.Start(t, app.MustCompose(rest.Base, tracing.Pattern, New(l)),
+		map[string]string{"LOG_LEVEL": "debug", "OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL})
+	o := telemetrytest.PlaceOrder(t, st.URL)
+	for deadline := time.Now().Add(20 * time.Second); !sink.has(o.ID, "ordering") && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !sink.has(o.ID, "ordering") {
+		t.Fatalf("no log record of ordering names order %s (%d bodies posted)", o.ID, len(sink.bodies))
+	}
+	if len(l.of(t, o.Confirm.Get("X-Request-ID"))) == 0 {
+		t.Error("no JSON line of the confirm was written beside the export")
+	}
+}
+
+// TestAccessLinesAtInfo: at the default level, every service writes one line
+// per request of the confirm (the access log, which is at debug without the
+// pattern), each key once; health probes stay out.
+func TestAccessLinesAtInfo(t *testing.T) {
+	l := &lines{}
+	st := telemetrytest.Start(t, app.MustCompose(rest.Base, New(l)), map[string]string{"LOG_LEVEL": "info"})
+	o := telemetrytest.PlaceOrder(t, st.URL)
+	got := map[string]bool{}
+	for _, m := range l.of(t, o.Confirm.Get("X-Request-ID")) {
+		if m["msg"] == "request" && m["level"] == "INFO" {
+			got[m["service"].(string)] = true
+		}
+	}
+	for _, s := range []string{"gateway", "ordering", "warehouse", "shipping", "billing"} {
+		if !got[s] {
+			t.Errorf("%s wrote no access line of the confirm at INFO (got %v)", s, got)
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range strings.Split(l.buf.String(), "\n") {
+		if strings.Count(line, `"request_id":`) > 1 {
+			t.Errorf("a key twice: %s", line)
+		}
+		if strings.Contains(line, `"path":"/readyz"`) {
+			t.Errorf("a probe's line at info: %s", line)
+		}
 	}
 }

@@ -20,6 +20,7 @@ var Pattern = app.RegisterPattern(&app.Pattern{
 	Category:    "observability",
 	Description: "Prometheus metrics at /metrics: requests, calls, orders, stock and messages per service",
 	Extend:      extend,
+	Companions:  []app.Companion{Prometheus},
 }, "rest")
 
 // extend gives the service a meter provider and a Prometheus registry of its

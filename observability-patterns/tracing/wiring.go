@@ -23,6 +23,7 @@ func New(opts ...telemetry.Option) *app.Pattern {
 		Category:    "observability",
 		Description: "OpenTelemetry spans follow one order through the gateway, every service and the broker",
 		Extend:      func(s app.Scope) (*app.Extension, error) { return extend(s, opts) },
+		Companions:  []app.Companion{Viewer},
 	}
 }
 

@@ -54,6 +54,9 @@ type Pattern struct {
 	// Processes are processes of their own that the pattern adds to the
 	// variant, started before the services (see Process).
 	Processes []Process
+	// Companions are programs `lab run` starts beside the variant for people
+	// to look at what the pattern produces (see Companion).
+	Companions []Companion
 	// Login, when set, returns an access token of the named user for the
 	// variant's gateway, from the stack's settings (env): the acceptance suite
 	// logs in as "admin" and sends it with every request.

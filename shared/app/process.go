@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 
 	"github.com/microservice-patterns/lab/shared/config"
 )
@@ -37,15 +36,24 @@ type ProcessScope struct {
 // does not skip, in the order the patterns name them; a process two patterns
 // name runs once, as the first names it.
 func (v Variant) Processes(env config.Getenv) []Process {
-	var out []Process
+	return gather(v, env, func(p *Pattern) []Process { return p.Processes },
+		func(p Process) (string, func(config.Getenv) bool) { return p.Name, p.Skip })
+}
+
+// gather collects what the variant's patterns name — their processes, their
+// companions — in the order they name it, leaving out what env skips and
+// keeping the first of two by one name.
+func gather[T any](v Variant, env config.Getenv, of func(*Pattern) []T, key func(T) (string, func(config.Getenv) bool)) []T {
+	var out []T
+	seen := map[string]bool{}
 	for _, p := range v.Patterns {
-		for _, pr := range p.Processes {
-			if pr.Skip != nil && pr.Skip(env) {
+		for _, x := range of(p) {
+			name, skip := key(x)
+			if seen[name] || (skip != nil && skip(env)) {
 				continue
 			}
-			if !slices.ContainsFunc(out, func(o Process) bool { return o.Name == pr.Name }) {
-				out = append(out, pr)
-			}
+			seen[name] = true
+			out = append(out, x)
 		}
 	}
 	return out
