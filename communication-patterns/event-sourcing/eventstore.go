@@ -304,10 +304,10 @@ func (s *EventStore) append(ctx context.Context, start domain.Order, recs []reco
 // rolling back to it when fn fails; otherwise fn's failure rolls back the
 // transaction append opened.
 func (s *EventStore) savepoint(ctx context.Context, fn func() error) error {
-	tx, nested := s.db.Q(ctx).(*sql.Tx)
-	if !nested {
+	if !s.db.InTransaction(ctx) {
 		return fn()
 	}
+	tx := s.db.Q(ctx)
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT event_store_append"); err != nil {
 		return err
 	}

@@ -8,12 +8,17 @@
 package tracing
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
@@ -22,6 +27,9 @@ import (
 	"github.com/microservice-patterns/lab/shared/messaging"
 	"github.com/microservice-patterns/lab/shared/telemetry"
 )
+
+// scope names the tracer of the pattern's own spans.
+const scope = "github.com/microservice-patterns/lab/observability-patterns/tracing"
 
 // TraceparentHeader is the W3C header the gateway answers every request with.
 const TraceparentHeader = "traceparent"
@@ -127,3 +135,30 @@ func (t *tracer) messaging(*messaging.Outbox) *messaging.Observer {
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// statement is a client span for one statement of the service's database,
+// named after its operation (SELECT, INSERT …, COMMIT), with the system and
+// the text (placeholders only: no values are recorded). A statement run
+// outside a trace — the relay's polling, a periodic repair — makes no span:
+// it would be a trace of its own every few milliseconds.
+func (t *tracer) statement(ctx context.Context, system, text string) (context.Context, func(error)) {
+	if !trace.SpanContextFromContext(ctx).IsSampled() {
+		return ctx, func(error) {}
+	}
+	op, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	op = strings.ToUpper(op)
+	attrs := []attribute.KeyValue{semconv.DBSystemNameKey.String(system), semconv.DBNamespace(t.service),
+		semconv.DBOperationName(op), semconv.DBQueryText(text)}
+	if id := telemetry.OrderID(ctx); id != "" {
+		attrs = append(attrs, attribute.String(telemetry.OrderKey, id))
+	}
+	ctx, span := t.tp.Tracer(scope).Start(ctx, op+" "+t.service, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attrs...))
+	return ctx, func(err error) {
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "statement failed")
+		}
+		span.End()
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	eventnotification "github.com/microservice-patterns/lab/communication-patterns/event-notification"
 	"github.com/microservice-patterns/lab/communication-patterns/rest"
@@ -173,7 +174,15 @@ func TestProblemCarriesTraceID(t *testing.T) {
 func TestEventNotificationTraceCrossesTheBroker(t *testing.T) {
 	exp, gw := traced(t, eventnotification.Base)
 	o := telemetrytest.PlaceOrder(t, gw)
-	_, spans := traceOf(t, exp, o.Confirm)
+	// A publication's span ends when the broker confirms it, which may come
+	// after its consumers are done: wait until each consumer's parent is in.
+	var spans []sdktrace.ReadOnlySpan
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, spans = traceOf(t, exp, o.Confirm)
+		if consumersParented(spans) || time.Now().After(deadline) {
+			break
+		}
+	}
 	if got := services(spans); !slices.Contains(got, "shipping") || !slices.Contains(got, "billing") {
 		t.Fatalf("the confirm's trace has spans of %v, want shipping and billing among them", got)
 	}
@@ -207,5 +216,54 @@ func TestEventNotificationTraceCrossesTheBroker(t *testing.T) {
 	}
 	if consumers == 0 {
 		t.Fatal("no consumer span in the trace")
+	}
+}
+
+// consumersParented reports whether every consumer span's parent is among spans.
+func consumersParented(spans []sdktrace.ReadOnlySpan) bool {
+	for _, s := range spans {
+		if s.SpanKind() == trace.SpanKindConsumer &&
+			find(spans, func(p sdktrace.ReadOnlySpan) bool { return p.SpanContext().SpanID() == s.Parent().SpanID() }) == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDatabaseSpans: the statements a traced request runs are client spans
+// of its trace (db.system.name, db.operation.name, the order), ordering's
+// commit among them; statements outside any request make no span at all.
+func TestDatabaseSpans(t *testing.T) {
+	exp, gw := traced(t, rest.Base)
+	o := telemetrytest.PlaceOrder(t, gw)
+	_, spans := traceOf(t, exp, o.Confirm)
+	byService := map[string]int{}
+	commit := false
+	for _, s := range spans {
+		if attr(s, "db.system.name") == "" {
+			continue
+		}
+		byService[service(s)]++
+		if s.SpanKind() != trace.SpanKindClient || !s.Parent().IsValid() || attr(s, "db.namespace") != service(s) {
+			t.Errorf("database span %q of %s: kind %v, parent %v, namespace %q", s.Name(), service(s), s.SpanKind(),
+				s.Parent().IsValid(), attr(s, "db.namespace"))
+		}
+		if attr(s, "db.system.name") != "sqlite" || attr(s, "db.operation.name") == "" || attr(s, "db.query.text") == "" {
+			t.Errorf("database span %q: system %q, operation %q", s.Name(), attr(s, "db.system.name"), attr(s, "db.operation.name"))
+		}
+		commit = commit || (service(s) == "ordering" && s.Name() == "COMMIT ordering" && attr(s, telemetry.OrderKey) == o.ID)
+	}
+	for _, svc := range []string{"ordering", "warehouse", "shipping", "billing"} {
+		if byService[svc] == 0 {
+			t.Errorf("no database span of %s in the confirm's trace (%v)", svc, byService)
+		}
+	}
+	if !commit {
+		t.Error("no COMMIT span of ordering naming the order")
+	}
+	for _, s := range exp.GetSpans().Snapshots() {
+		if attr(s, "db.system.name") != "" && !s.Parent().IsValid() {
+			t.Errorf("a database span outside any trace: %q of %s", s.Name(), service(s))
+		}
 	}
 }

@@ -41,9 +41,10 @@ func extend(s app.Scope, opts []telemetry.Option) (*app.Extension, error) {
 	}
 	t := &tracer{service: s.Service, tp: tel.TracerProvider()}
 	return &app.Extension{
-		Tracing:   t.middleware(),
-		Call:      t.call,
-		Messaging: t.messaging,
-		Close:     tel.Close,
+		Tracing:    t.middleware(),
+		Call:       t.call,
+		Messaging:  t.messaging,
+		Statements: t.statement,
+		Close:      tel.Close,
 	}, nil
 }

@@ -88,6 +88,7 @@ func Build(ctx context.Context, v Variant, cfg config.Service, env config.Getenv
 		exts.close()
 		return nil, fmt.Errorf("%s: open database: %w", cfg.Name, err)
 	}
+	db.Observe(exts.statements())
 	d := Deps{Config: cfg, Env: env, Log: log, calls: exts.clients(cfg.HTTPTimeout), faults: in}
 	w := syncWiring(v, db, d)
 	if v.Broker() {

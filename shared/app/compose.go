@@ -15,6 +15,7 @@ import (
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/gateway"
 	"github.com/microservice-patterns/lab/shared/messaging"
+	"github.com/microservice-patterns/lab/shared/store"
 	"github.com/microservice-patterns/lab/shared/services/ordering"
 )
 
@@ -95,6 +96,10 @@ type Extension struct {
 	// patterns' observers, the first tracer provider is used and every
 	// callback is called.
 	Messaging func(outbox *messaging.Outbox) *messaging.Observer
+	// Statements observes each statement the service's store runs (the
+	// tracing pattern's database spans); of several patterns', the first
+	// named is outermost.
+	Statements store.Observer
 	// Logger replaces the service's logger (Scope.Log, Deps.Log, the access
 	// log) with one derived from it, before anything logs.
 	Logger func(*slog.Logger) *slog.Logger

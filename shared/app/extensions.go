@@ -16,6 +16,7 @@ import (
 	"github.com/microservice-patterns/lab/shared/gateway"
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/messaging"
+	"github.com/microservice-patterns/lab/shared/store"
 )
 
 // extension is one pattern's extension of one service.
@@ -61,6 +62,34 @@ func (xs extensions) clients(timeout time.Duration) func(callee string) *http.Cl
 		c := &http.Client{Transport: xs.wrap(callee, baseTransport()), Timeout: timeout}
 		made[callee] = c
 		return c
+	}
+}
+
+// statements is every pattern's observer of the store's statements in one,
+// the first pattern named outermost; nil when none observes them.
+func (xs extensions) statements() store.Observer {
+	var obs []store.Observer
+	for _, x := range xs {
+		if x.Statements != nil {
+			obs = append(obs, x.Statements)
+		}
+	}
+	if len(obs) <= 1 {
+		if len(obs) == 1 {
+			return obs[0]
+		}
+		return nil
+	}
+	return func(ctx context.Context, system, statement string) (context.Context, func(error)) {
+		ends := make([]func(error), len(obs))
+		for i, o := range obs {
+			ctx, ends[i] = o(ctx, system, statement)
+		}
+		return ctx, func(err error) {
+			for i := len(ends) - 1; i >= 0; i-- {
+				ends[i](err)
+			}
+		}
 	}
 }
 

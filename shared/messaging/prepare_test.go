@@ -2,7 +2,6 @@ package messaging_test
 
 import (
 	"context"
-	"database/sql"
 	"sync/atomic"
 	"testing"
 
@@ -21,7 +20,7 @@ func TestConsumer_prepare(t *testing.T) {
 		rec := &recorder{db: db}
 		var prepared, inTx atomic.Int64
 		prepare := func(ctx context.Context, ev messaging.Event) (messaging.Handler, error) {
-			if _, tx := db.Q(ctx).(*sql.Tx); tx {
+			if db.InTransaction(ctx) {
 				inTx.Add(1)
 			}
 			if prepared.Add(1) == 1 {

@@ -35,7 +35,26 @@ const (
 type DB struct {
 	SQL     *sql.DB
 	Dialect Dialect
+	observe Observer // nil: statements run unobserved
 }
+
+// Observer is told of each statement the store runs through Q, and of each
+// commit, with the database's system (semantic conventions' db.system.name:
+// sqlite or postgresql): it returns the context the statement runs in and
+// what to call with its outcome. The tracing pattern makes a span of each.
+type Observer func(ctx context.Context, system, statement string) (context.Context, func(error))
+
+// System is the database's name in OpenTelemetry's semantic conventions.
+func (db *DB) System() string {
+	if db.Dialect == Postgres {
+		return "postgresql"
+	}
+	return "sqlite"
+}
+
+// Observe makes every statement that runs through Q, and every commit of
+// InTx, known to o (nil: none).
+func (db *DB) Observe(o Observer) { db.observe = o }
 
 // Open opens the database: PostgreSQL when url is set, else the SQLite file at path
 // (its folder is created). It runs the migrations found in migrations (goose files).
@@ -142,18 +161,62 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 		_ = tx.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	end := func(error) {}
+	if db.observe != nil {
+		_, end = db.observe(ctx, db.System(), "COMMIT")
+	}
+	err = tx.Commit()
+	end(err)
+	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
 
+// InTransaction reports whether ctx carries a transaction of this database (InTx).
+func (db *DB) InTransaction(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{db}).(*sql.Tx)
+	return ok
+}
+
 // Q returns the transaction carried by ctx, or the database itself.
 func (db *DB) Q(ctx context.Context) Querier {
+	var q Querier = db.SQL
 	if tx, ok := ctx.Value(txKey{db}).(*sql.Tx); ok {
-		return tx
+		q = tx
 	}
-	return db.SQL
+	if db.observe != nil {
+		return observed{q, db.observe, db.System()}
+	}
+	return q
+}
+
+// observed tells its observer of each statement it runs.
+type observed struct {
+	q       Querier
+	observe Observer
+	system  string
+}
+
+func (o observed) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, end := o.observe(ctx, o.system, query)
+	res, err := o.q.ExecContext(ctx, query, args...)
+	end(err)
+	return res, err
+}
+
+func (o observed) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, end := o.observe(ctx, o.system, query)
+	rows, err := o.q.QueryContext(ctx, query, args...)
+	end(err)
+	return rows, err
+}
+
+func (o observed) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx, end := o.observe(ctx, o.system, query)
+	row := o.q.QueryRowContext(ctx, query, args...)
+	end(row.Err())
+	return row
 }
 
 // Rebind turns the ? placeholders of query into the dialect's ($1, $2 … for PostgreSQL).

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -157,4 +159,49 @@ func TestOpen_sqlitePathNeedsEscaping(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "customers.db")); err != nil {
 		t.Fatalf("the database is not where it was asked to be: %v", err)
 	}
+}
+
+// TestDB_Observe: an observer hears of each statement run through Q, in the
+// transaction's context too, and of the commit, with the database's system
+// and each statement's outcome; InTransaction tells a transaction's context.
+func TestDB_Observe(t *testing.T) {
+	forEachDB(t, "customers", func(t *testing.T, db *store.DB) {
+		type seen struct {
+			system, statement string
+			failed            bool
+		}
+		var mu sync.Mutex
+		var got []seen
+		db.Observe(func(ctx context.Context, system, statement string) (context.Context, func(error)) {
+			return ctx, func(err error) {
+				mu.Lock()
+				got = append(got, seen{system, strings.Fields(statement)[0], err != nil})
+				mu.Unlock()
+			}
+		})
+		defer db.Observe(nil)
+		s := store.NewCustomers(db)
+		a := newCustomer(7)
+		must(t, db.InTx(t.Context(), func(ctx context.Context) error {
+			if !db.InTransaction(ctx) || db.InTransaction(t.Context()) {
+				t.Error("InTransaction does not tell the transaction's context from another")
+			}
+			return s.CreateCustomer(ctx, a)
+		}))
+		if err := s.CreateCustomer(t.Context(), a); err == nil {
+			t.Fatal("a second customer with one id was created")
+		}
+		want := map[string]bool{}
+		for _, g := range got {
+			want[g.statement+map[bool]string{true: " failed", false: ""}[g.failed]] = true
+			if g.system != db.System() || (g.system != "sqlite" && g.system != "postgresql") {
+				t.Errorf("system %q", g.system)
+			}
+		}
+		for _, w := range []string{"INSERT", "COMMIT", "INSERT failed"} {
+			if !want[w] {
+				t.Errorf("the observer did not hear %q (heard %v)", w, got)
+			}
+		}
+	})
 }
