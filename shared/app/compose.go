@@ -15,8 +15,8 @@ import (
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/gateway"
 	"github.com/microservice-patterns/lab/shared/messaging"
-	"github.com/microservice-patterns/lab/shared/store"
 	"github.com/microservice-patterns/lab/shared/services/ordering"
+	"github.com/microservice-patterns/lab/shared/store"
 )
 
 // Base is a communication variant: how the five services talk to each other.
