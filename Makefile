@@ -50,8 +50,8 @@ smoke-%: $(LAB) ## the same for another variant: make smoke-retry
 drill-abort: ## the abort drill, longer: 800 orders of clients that give up, kill -9 of ordering, then the invariants
 	LAB_DRILL_ROUNDS=$${LAB_DRILL_ROUNDS:-800} LAB_PORT_BASE=$${LAB_PORT_BASE:-58080} $(GO) test -count=1 -timeout 10m -v -run TestDrill_abortAndKill ./shared/acceptance/
 
-compare: $(LAB) ## measure rest and the two asynchronous variants under the same load: writes docs/comparison.md
-	@$(LAB) compare
+compare: $(LAB) ## measure every variant under the same load, in interleaved rounds: writes data/comparison.md and .svg (VARIANTS="rest tracing …", COMPARE="-rounds 5")
+	@$(LAB) compare $(COMPARE) $(VARIANTS)
 
 demo-%: $(LAB) ## run a base alone and with a reliability pattern under the same load and faults: make demo-retry
 	@$(LAB) demo $*

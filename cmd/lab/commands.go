@@ -38,9 +38,12 @@ alone (circuit-breaker) is rest plus that pattern.
   lab resume <service>             let it go on
   lab doctor                       check Go, Node, RabbitMQ, PostgreSQL, chromium, prometheus
                                    and the free ports, and say how to fix each
-  lab compare [-orders 200]        run rest, event-notification and event-carried-state-transfer
-                                   under the same workload and a warehouse outage, and write
-                                   the measured table to docs/comparison.md
+  lab compare [-rounds 3] [variant …]
+                                   run every variant named (default: every base and every
+                                   pattern on rest) under the same workload, in interleaved
+                                   rounds, with the warehouse down in the last; write the
+                                   medians, spreads and ratios to rest to data/comparison.md
+                                   and a chart beside it (-o docs/comparison.md refreshes that)
   lab broker [clean|check]         what the lab has on RabbitMQ per variant and run; remove it
 
 Settings come from the environment, with defaults that need nothing set:

@@ -14,69 +14,118 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/messaging"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
 
-// compared are the variants lab compare measures, in the order of the table.
-var compared = []string{"rest", "event-notification", "event-carried-state-transfer"}
+// compared are the variants lab compare measures by default: every base,
+// and every pattern on rest — the tested variants that need nothing more than
+// this machine has.
+func compared() []string {
+	var out []string
+	for _, b := range app.Bases() {
+		out = append(out, b.Name)
+	}
+	for _, p := range app.Patterns() {
+		out = append(out, "rest+"+p.Name)
+	}
+	return out
+}
 
-// figures are what one variant measured.
+// figures are what one variant measured in one round.
 type figures struct {
 	variant      string
+	round        int
 	res          result
 	calls        int64 // synchronous calls between services
 	httpBytes    int64
 	amqpBytes    int64
 	events       int64
-	attempts     int      // orders tried while the warehouse was down
-	accepted     []string // of those, the ones whose item was taken
+	otlpBytes    int64         // telemetry exported over OTLP
+	cpu          time.Duration // CPU time of every process of the variant during the workload
+	idleRSS      int64         // resident bytes of every process, ready and idle
+	peakRSS      int64         // their high-water marks after the workload
+	attempts     int           // orders tried while the warehouse was down
+	accepted     []string      // of those, the ones whose item was taken
 	refusedWith  map[int]int
 	completed    int           // accepted orders that completed after the restart
 	catchUp      time.Duration // from the restart until the last of them completed
 	invariants   []string
 	startupTaken time.Duration
+	outage       bool // the outage ran in this round
 }
 
-// compareCommand runs `lab compare`: the same bounded workload against rest,
-// event-notification and event-carried-state-transfer, one after the other, each
-// as processes on fresh data and free loopback ports, then the warehouse down
-// for a while under a trickle of orders; it writes the table to docs/comparison.md.
+// compareCommand runs `lab compare`: the same bounded workload against every
+// variant named (default: compared()), each as processes on fresh data and
+// free loopback ports, in rounds — A B C … then A B C … again — so that what
+// the machine does meanwhile falls on every variant alike; in the last round
+// the warehouse goes down for a while under a trickle of orders. It writes a
+// Markdown table and an SVG chart, under data/ unless -o says where.
 func compareCommand(ctx context.Context, hurry <-chan os.Signal, root string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("lab compare", flag.ContinueOnError)
-	orders := fs.Int("orders", 200, "orders in the measured workload")
+	orders := fs.Int("orders", 100, "orders in each round's measured workload")
 	workers := fs.Int("workers", 2, "orders in flight at once")
-	outage := fs.Duration("outage", 10*time.Second, "how long the warehouse is down")
-	out := fs.String("out", "docs/comparison.md", "where the table goes, relative to the repository root")
-	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || *orders < 1 || *workers < 1 || *orders > 5000 {
-		return errors.Join(err, errors.New("usage: lab compare [-orders 200] [-workers 2] [-outage 10s] [-out docs/comparison.md]"))
+	rounds := fs.Int("rounds", 3, "rounds over every variant (at least 1; 3 or more for a spread)")
+	outage := fs.Duration("outage", 10*time.Second, "how long the warehouse is down in the last round (0: no outage)")
+	out := fs.String("o", "data/comparison.md", "where the table goes (the chart beside it, .svg), relative to the repository root")
+	usage := errors.New("usage: lab compare [-rounds 3] [-orders 100] [-workers 2] [-outage 10s] [-o data/comparison.md] [variant …]")
+	if err := fs.Parse(args[1:]); err != nil || *orders < 1 || *workers < 1 || *orders > 5000 || *rounds < 1 || *rounds > 20 {
+		return errors.Join(err, usage)
+	}
+	names := fs.Args()
+	if len(names) == 0 {
+		names = compared()
+	}
+	if !slices.Contains(names, "rest") {
+		names = append([]string{"rest"}, names...) // every ratio is to rest, from the same round
+	}
+	var variants []app.Variant
+	for _, name := range names {
+		v, err := lookup(name)
+		if err != nil {
+			return err
+		}
+		variants = append(variants, v)
 	}
 	cfg, err := config.LoadRunner(config.Env)
 	if err != nil {
 		return err
 	}
-	con := newConsole(io.Discard, false, names())
+	con := newConsole(io.Discard, false, names)
+	w := workload{orders: *orders, workers: *workers}
 	var all []figures
-	for _, name := range compared {
-		v, err := lookup(name)
-		if err != nil {
-			return err
+	for round := 1; round <= *rounds; round++ {
+		for _, v := range variants {
+			l := &lab{root: root, variant: v, cfg: cfg, console: con, hurry: hurry}
+			l.command = l.selfCommand
+			d := time.Duration(0)
+			if round == *rounds {
+				d = *outage
+			}
+			fmt.Fprintf(stdout, "round %d of %d: ", round, *rounds)
+			f, err := l.compare(ctx, w, d, stdout)
+			if err != nil {
+				return fmt.Errorf("%s: %w", v.Name, err)
+			}
+			f.round = round
+			all = append(all, f)
 		}
-		l := &lab{root: root, variant: v, cfg: cfg, console: con, hurry: hurry}
-		l.command = l.selfCommand
-		f, err := l.compare(ctx, workload{orders: *orders, workers: *workers}, *outage, stdout)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		all = append(all, f)
 	}
-	doc := comparisonDoc(all, workload{orders: *orders, workers: *workers}, *outage, strings.Join(args, " "))
-	fmt.Fprint(stdout, "\n"+doc)
 	path := *out
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(root, path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	svgPath := strings.TrimSuffix(path, filepath.Ext(path)) + ".svg"
+	doc := comparisonDoc(all, w, *outage, strings.Join(args[1:], " "), filepath.Base(svgPath))
+	fmt.Fprint(stdout, "\n"+doc)
+	if err := os.WriteFile(svgPath, []byte(comparisonChart(all)), 0o644); err != nil {
+		return err
 	}
 	return os.WriteFile(path, []byte(doc), 0o644)
 }
@@ -109,15 +158,23 @@ func (l *lab) compare(ctx context.Context, w workload, outage time.Duration, std
 	}
 	defer func() { l.stop(f) }()
 	fig.startupTaken = took
-	c := &shopper{base: "http://" + l.cfg.Addrs["gateway"],
-		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}}
-	fmt.Fprintf(stdout, "%s: ready in %s; %d orders, %d at a time …\n", l.variant.Name, took.Round(time.Millisecond), w.orders, w.workers)
-	if err := l.measure(ctx, c, m, w, &fig); err != nil {
+	tr, err := l.clientTransport(ctx)
+	if err != nil {
 		return fig, err
 	}
-	fmt.Fprintf(stdout, "%s: the warehouse goes down for %s …\n", l.variant.Name, outage)
-	if err := l.outage(ctx, f, c, outage, &fig); err != nil {
+	c := &shopper{base: "http://" + l.cfg.Addrs["gateway"], http: &http.Client{Timeout: 30 * time.Second, Transport: tr}}
+	time.Sleep(500 * time.Millisecond) // idle: the start's own work done
+	fig.idleRSS, _ = residentBytes(f.procs)
+	fmt.Fprintf(stdout, "%s: ready in %s; %d orders, %d at a time …\n", l.variant.Name, took.Round(time.Millisecond), w.orders, w.workers)
+	if err := l.measure(ctx, f, c, m, w, &fig); err != nil {
 		return fig, err
+	}
+	if outage > 0 {
+		fmt.Fprintf(stdout, "%s: the warehouse goes down for %s …\n", l.variant.Name, outage)
+		fig.outage = true
+		if err := l.outage(ctx, f, c, outage, &fig); err != nil {
+			return fig, err
+		}
 	}
 	time.Sleep(500 * time.Millisecond) // the last reservations are confirmed beside the completion
 	chk := &client{base: c.base, rec: &recorder{}, http: c.http}
@@ -126,7 +183,7 @@ func (l *lab) compare(ctx context.Context, w workload, outage time.Duration, std
 }
 
 // measure warms the lab up, then runs the workload with the meter zeroed.
-func (l *lab) measure(ctx context.Context, c *shopper, m *meter, w workload, fig *figures) error {
+func (l *lab) measure(ctx context.Context, f *fleet, c *shopper, m *meter, w workload, fig *figures) error {
 	if warm := c.drive(ctx, workload{orders: 4, workers: 2}); len(warm.failures) > 0 {
 		return fmt.Errorf("warm-up: %s", warm.failures[0])
 	}
@@ -142,9 +199,21 @@ func (l *lab) measure(ctx context.Context, c *shopper, m *meter, w workload, fig
 		}
 	}
 	m.reset()
+	before, err := cpuTime(f.procs)
+	if err != nil {
+		return err
+	}
 	fig.res = c.drive(ctx, w)
 	time.Sleep(300 * time.Millisecond) // the events that follow a completion (order.completed, confirmations)
 	fig.calls, fig.httpBytes, fig.amqpBytes, fig.events = m.calls.Load(), m.httpBytes.Load(), m.amqpBytes.Load(), m.events.Load()
+	time.Sleep(1200 * time.Millisecond) // the batch exporters send at least every second
+	fig.otlpBytes = m.otlpBytes.Load()
+	after, err := cpuTime(f.procs)
+	if err != nil {
+		return err
+	}
+	fig.cpu = after - before
+	_, fig.peakRSS = residentBytes(f.procs)
 	return ctx.Err()
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,8 @@ type meter struct {
 	httpBytes atomic.Int64 // their bytes, both ways
 	amqpBytes atomic.Int64 // bytes between the services and the broker, both ways
 	events    atomic.Int64 // events published to the variant's exchange (seen by a tap)
+	otlpBytes atomic.Int64 // telemetry the processes export over OTLP/HTTP (request bodies)
+	otlpURL   string       // the OTLP sink every process exports to, unless the user set an endpoint
 
 	env       map[string]string // what the services are told
 	listeners map[string]net.Listener
@@ -55,7 +58,30 @@ func newMeter(amqpURL string) (*meter, error) {
 		return nil, err
 	}
 	m.env["AMQP_URL"] = u
+	if err := m.otlpSink(); err != nil {
+		m.close()
+		return nil, err
+	}
 	return m, nil
+}
+
+// otlpSink serves an OTLP/HTTP receiver that counts and drops what it gets,
+// so that an observability pattern's export is measured as it would run.
+func (m *meter) otlpSink() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, ErrorLog: log.New(io.Discard, "", 0),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n, _ := io.Copy(io.Discard, r.Body)
+			m.otlpBytes.Add(n)
+			w.Header().Set("Content-Type", "application/x-protobuf")
+		})}
+	go func() { _ = srv.Serve(ln) }()
+	m.closers = append(m.closers, func() { _ = srv.Close() })
+	m.otlpURL = "http://" + ln.Addr().String()
+	return nil
 }
 
 // route starts the HTTP proxies, each in front of its service.
@@ -71,10 +97,13 @@ func (m *meter) route(services config.URLs) error {
 // serviceEnv is the environment of one process: the services go through the
 // meter, the gateway does not.
 func (m *meter) serviceEnv(name string) []string {
-	if name == "gateway" {
-		return nil
-	}
 	var env []string
+	if !ownTelemetryEndpoint() {
+		env = append(env, "OTEL_EXPORTER_OTLP_ENDPOINT="+m.otlpURL)
+	}
+	if name == "gateway" {
+		return env
+	}
 	for k, v := range m.env {
 		env = append(env, k+"="+v)
 	}
@@ -87,6 +116,18 @@ func (m *meter) reset() {
 	m.httpBytes.Store(0)
 	m.amqpBytes.Store(0)
 	m.events.Store(0)
+	m.otlpBytes.Store(0)
+}
+
+// ownTelemetryEndpoint reports whether the user sends the telemetry somewhere
+// of their own: then it goes there, and is not counted.
+func ownTelemetryEndpoint() bool {
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"} {
+		if os.Getenv(k) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *meter) close() {

@@ -12,66 +12,174 @@ import (
 	"time"
 )
 
-// comparisonDoc renders the figures as the Markdown page docs/comparison.md.
-func comparisonDoc(all []figures, w workload, outage time.Duration, args string) string {
+// comparisonDoc renders the figures of every round as a Markdown page.
+func comparisonDoc(all []figures, w workload, outage time.Duration, args, chart string) string {
+	vs := byVariant(all)
+	rounds := len(vs[0].rounds)
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Measured comparison: rest, event-notification, event-carried-state-transfer\n\n")
-	fmt.Fprintf(&b, "Written by `go run ./cmd/lab %s` on %s (%d CPUs, %s, RabbitMQ and every process on one machine, SQLite).\n",
+	fmt.Fprintf(&b, "# Measured comparison of %d variants\n\n", len(vs))
+	fmt.Fprintf(&b, "Written by `bin/lab compare %s` on %s (%d CPUs, %s, RabbitMQ, PostgreSQL and every process on one machine, SQLite).\n",
 		args, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.Version())
-	fmt.Fprintf(&b, "Each variant runs as its own processes on fresh data and free loopback ports, with `SHIPPING_DELAY=0`.%s\n\n", loadNote())
-	fmt.Fprintf(&b, "## The same workload for each\n\n%d orders, %d at a time, each of two seed products: create, add the items, "+
-		"wait until both are RESERVED, confirm, poll until COMPLETED. Four orders warm the lab up first.\n\n", w.orders, w.workers)
-	table(&b, all, workloadRows)
-	fmt.Fprintf(&b, "\n## The warehouse down for %s\n\nThe warehouse process is stopped; every 250 ms a client "+
-		"creates an order and adds one item. Then the warehouse starts again, and every order whose item was "+
-		"taken is confirmed once RESERVED and polled until COMPLETED (60 s at most).\n\n", outage)
-	table(&b, all, outageRows)
+	fmt.Fprintf(&b, "Each variant runs as its own processes on fresh data and free loopback ports, with `SHIPPING_DELAY=0`, "+
+		"%d rounds over every variant in turn (A B C … A B C …), so that what the machine does meanwhile falls on all alike.%s\n\n", rounds, loadNote())
+	fmt.Fprintf(&b, "![p50 latency and CPU per order by variant](%s)\n\n", chart)
+	fmt.Fprintf(&b, "## The same workload for each\n\n%d orders per round, %d at a time, each of two seed products: create, add the items, "+
+		"wait until both are RESERVED, confirm, poll until COMPLETED. Four orders warm the lab up first. "+
+		"Each cell is the median of the rounds, with their lowest and highest in brackets.\n\n", w.orders, w.workers)
+	variantTable(&b, vs, measures, func(v variantFigures, m measure) string { return v.cell(m) })
+	b.WriteString("\n## Each figure against rest, in the same round\n\n" +
+		"The median of the rounds' ratios, with their lowest and highest: a difference whose brackets hold 1.00 is " +
+		"within what the machine varies from round to round, and says nothing.\n\n")
+	variantTable(&b, vs[1:], ratioMeasures, func(v variantFigures, m measure) string { return v.ratioCell(vs[0], m) })
+	if outage > 0 {
+		fmt.Fprintf(&b, "\n## The warehouse down for %s (last round)\n\nThe warehouse process is stopped; every 250 ms a client "+
+			"creates an order and adds one item. Then the warehouse starts again, and every order whose item was "+
+			"taken is confirmed once RESERVED and polled until COMPLETED (60 s at most).\n\n", outage)
+		variantTable(&b, vs, outageMeasures, func(v variantFigures, m measure) string { return m.text(v.rounds[len(v.rounds)-1]) })
+	}
 	b.WriteString(whatTheRowsSay)
 	b.WriteString(howMeasured)
 	return b.String()
 }
 
-// row is one line of a table: a label and how to fill a variant's cell.
-type row struct {
-	label string
-	cell  func(f figures) string
+// variantFigures are one variant's figures, a round each.
+type variantFigures struct {
+	name   string
+	rounds []figures
 }
 
-// workloadRows are the figures of the measured workload.
-var workloadRows = []row{
-	{"order completion p50", func(f figures) string { return msText(quantile(f.res.latencies, 0.50)) }},
-	{"order completion p99", func(f figures) string { return msText(quantile(f.res.latencies, 0.99)) }},
-	{"orders/s", func(f figures) string { return fmt.Sprintf("%.1f", float64(len(f.res.latencies))/f.res.wall.Seconds()) }},
-	{"failed orders", func(f figures) string { return fmt.Sprint(len(f.res.failures)) }},
-	{"messages per order", func(f figures) string { return perOrder(f, f.events) }},
-	{"bytes on the wire per order, HTTP between services", func(f figures) string { return perOrder(f, f.httpBytes) }},
-	{"bytes on the wire per order, AMQP", func(f figures) string { return perOrder(f, f.amqpBytes) }},
-	{"bytes on the wire per order, total", func(f figures) string { return perOrder(f, f.httpBytes+f.amqpBytes) }},
-	{"synchronous calls between services per order", func(f figures) string { return perOrder(f, f.calls) }},
+// byVariant groups the figures by variant, in the order first measured.
+func byVariant(all []figures) []variantFigures {
+	var out []variantFigures
+	for _, f := range all {
+		i := slices.IndexFunc(out, func(v variantFigures) bool { return v.name == f.variant })
+		if i < 0 {
+			out = append(out, variantFigures{name: f.variant})
+			i = len(out) - 1
+		}
+		out[i].rounds = append(out[i].rounds, f)
+	}
+	return out
 }
 
-// outageRows are the figures of the warehouse's outage.
-var outageRows = []row{
-	{"orders accepted during the outage", func(f figures) string { return fmt.Sprintf("%d of %d", len(f.accepted), f.attempts) }},
-	{"refused with", func(f figures) string { return refusals(f.refusedWith) }},
-	{"completed after recovery", func(f figures) string {
+// measure is one column: a figure of a round, and how to print it.
+type measure struct {
+	label  string
+	value  func(f figures) float64 // for medians and ratios
+	format func(v float64) string  // a value as the cell shows it
+	text   func(f figures) string  // instead of value: a cell of its own (the outage)
+}
+
+func one(v float64) string       { return fmt.Sprintf("%.1f", v) } // also milliseconds
+func whole(v float64) string     { return thousands(int64(math.Round(v))) }
+func megabytes(v float64) string { return fmt.Sprintf("%.0f", v/(1<<20)) }
+
+// orders is how many orders a round's workload ran.
+func orders(f figures) float64 { return float64(max(1, len(f.res.latencies)+len(f.res.failures))) }
+
+var (
+	p50      = measure{"p50 ms", func(f figures) float64 { return quantileMs(f, 0.50) }, one, nil}
+	p99      = measure{"p99 ms", func(f figures) float64 { return quantileMs(f, 0.99) }, one, nil}
+	rate     = measure{"orders/s", func(f figures) float64 { return float64(len(f.res.latencies)) / f.res.wall.Seconds() }, one, nil}
+	cpu      = measure{"CPU ms/order", func(f figures) float64 { return float64(f.cpu.Microseconds()) / 1000 / orders(f) }, one, nil}
+	idle     = measure{"idle RSS MB", func(f figures) float64 { return float64(f.idleRSS) }, megabytes, nil}
+	peak     = measure{"peak RSS MB", func(f figures) float64 { return float64(f.peakRSS) }, megabytes, nil}
+	messages = measure{"messages/order", func(f figures) float64 { return float64(f.events) / orders(f) }, whole, nil}
+	bytesPer = measure{"bytes/order", func(f figures) float64 { return float64(f.httpBytes+f.amqpBytes) / orders(f) }, whole, nil}
+	httpPer  = measure{"HTTP bytes/order", func(f figures) float64 { return float64(f.httpBytes) / orders(f) }, whole, nil}
+	exported = measure{"OTLP bytes/order", func(f figures) float64 { return float64(f.otlpBytes) / orders(f) }, whole, nil}
+	calls    = measure{"calls/order", func(f figures) float64 { return float64(f.calls) / orders(f) }, whole, nil}
+	failed   = measure{"failed", func(f figures) float64 { return float64(len(f.res.failures)) }, whole, nil}
+)
+
+// measures are the workload's columns; ratioMeasures those compared with rest.
+var (
+	measures      = []measure{p50, p99, rate, cpu, idle, peak, messages, httpPer, bytesPer, exported, calls, failed}
+	ratioMeasures = []measure{p50, p99, rate, cpu, idle, peak, bytesPer}
+)
+
+// outageMeasures are the outage's columns.
+var outageMeasures = []measure{
+	{label: "accepted while down", text: func(f figures) string { return fmt.Sprintf("%d of %d", len(f.accepted), f.attempts) }},
+	{label: "refused with", text: func(f figures) string { return refusals(f.refusedWith) }},
+	{label: "completed after recovery", text: func(f figures) string {
 		if len(f.accepted) == 0 {
 			return "– (none accepted)"
 		}
 		return fmt.Sprintf("%d of %d", f.completed, len(f.accepted))
 	}},
-	{"last one completed, after the restart", func(f figures) string {
+	{label: "last one completed, after the restart", text: func(f figures) string {
 		if f.completed == 0 {
 			return "–"
 		}
 		return msText(f.catchUp)
 	}},
-	{"invariants hold afterwards", func(f figures) string {
+	{label: "invariants hold afterwards", text: func(f figures) string {
 		if len(f.invariants) == 0 {
 			return "yes"
 		}
 		return "no: " + strings.Join(f.invariants, "; ")
 	}},
+}
+
+func quantileMs(f figures, q float64) float64 {
+	return float64(quantile(f.res.latencies, q).Microseconds()) / 1000
+}
+
+// values are the measure's value in each round.
+func (v variantFigures) values(m measure) []float64 {
+	var out []float64
+	for _, f := range v.rounds {
+		out = append(out, m.value(f))
+	}
+	return out
+}
+
+// cell is the median of the rounds, with the lowest and highest when there are several.
+func (v variantFigures) cell(m measure) string {
+	return spread(v.values(m), m.format)
+}
+
+// ratioCell is the median of the rounds' ratios to base's figure of the same round.
+func (v variantFigures) ratioCell(base variantFigures, m measure) string {
+	var rs []float64
+	for i, f := range v.rounds {
+		if i < len(base.rounds) {
+			if b := m.value(base.rounds[i]); b > 0 {
+				rs = append(rs, m.value(f)/b)
+			}
+		}
+	}
+	if len(rs) == 0 {
+		return "–"
+	}
+	return spread(rs, func(r float64) string { return fmt.Sprintf("%.2f", r) })
+}
+
+// spread prints the median of vs, and their range when there are several.
+func spread(vs []float64, format func(float64) string) string {
+	s := slices.Sorted(slices.Values(vs))
+	med := median(s)
+	if len(s) == 1 || s[0] == s[len(s)-1] {
+		return format(med)
+	}
+	return fmt.Sprintf("%s (%s–%s)", format(med), format(s[0]), format(s[len(s)-1]))
+}
+
+// variantTable writes a Markdown table with a row per variant and a column per measure.
+func variantTable(b *strings.Builder, vs []variantFigures, ms []measure, cell func(variantFigures, measure) string) {
+	b.WriteString("| variant |")
+	for _, m := range ms {
+		b.WriteString(" " + m.label + " |")
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(ms)) + "\n")
+	for _, v := range vs {
+		b.WriteString("| " + v.name + " |")
+		for _, m := range ms {
+			b.WriteString(" " + cell(v, m) + " |")
+		}
+		b.WriteString("\n")
+	}
 }
 
 // whatTheRowsSay interprets the tables: why each variant has the figures it has.
@@ -123,16 +231,6 @@ const howMeasured = `
   again to see how much.
 `
 
-// perOrder is n divided by the orders of the workload, rounded to a whole
-// number (bytes, messages and calls come whole), with thousands separated.
-func perOrder(f figures, n int64) string {
-	if f.res.latencies == nil && len(f.res.failures) == 0 {
-		return "–"
-	}
-	orders := len(f.res.latencies) + len(f.res.failures)
-	return thousands(int64(math.Round(float64(n) / float64(orders))))
-}
-
 // thousands writes n with a comma between each group of three digits.
 func thousands(n int64) string {
 	digits := strconv.FormatInt(n, 10)
@@ -176,22 +274,6 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 }
 
 func msText(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-
-// table writes the rows as a Markdown table with a column per variant.
-func table(b *strings.Builder, all []figures, rows []row) {
-	b.WriteString("| |")
-	for _, f := range all {
-		b.WriteString(" " + f.variant + " |")
-	}
-	b.WriteString("\n|" + strings.Repeat("---|", len(all)+1) + "\n")
-	for _, r := range rows {
-		b.WriteString("| " + r.label + " |")
-		for _, f := range all {
-			b.WriteString(" " + r.cell(f) + " |")
-		}
-		b.WriteString("\n")
-	}
-}
 
 // loadNote tells how busy the machine was when the run began (Linux only).
 func loadNote() string {

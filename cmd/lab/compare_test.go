@@ -53,8 +53,20 @@ func TestMeter(t *testing.T) {
 	if got := m.amqpBytes.Load(); got != 20 {
 		t.Errorf("broker bytes: got %d, want 20 (10 each way)", got)
 	}
-	if env := strings.Join(m.serviceEnv("ordering"), " "); !strings.Contains(env, "AMQP_URL=") || m.serviceEnv("gateway") != nil {
+	if env := strings.Join(m.serviceEnv("ordering"), " "); !strings.Contains(env, "AMQP_URL=") ||
+		strings.Contains(strings.Join(m.serviceEnv("gateway"), " "), "_URL=http") {
 		t.Errorf("the services go through the meter, the gateway does not: got %q", env)
+	}
+	if env := strings.Join(m.serviceEnv("gateway"), " "); !strings.Contains(env, "OTEL_EXPORTER_OTLP_ENDPOINT="+m.otlpURL) {
+		t.Errorf("the gateway does not export to the meter's OTLP sink: %q", env)
+	}
+	resp, err = http.Post(m.otlpURL+"/v1/traces", "application/x-protobuf", strings.NewReader("0123456789"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := m.otlpBytes.Load(); got != 10 {
+		t.Errorf("OTLP bytes: got %d, want 10", got)
 	}
 }
 
@@ -88,28 +100,39 @@ func closedURL(t *testing.T) string {
 	return "http://" + addr
 }
 
-// TestComparisonDoc renders figures as docs/comparison.md shows them: whole
-// bytes with thousands separated, no "0 of 0", and the rows explained.
+// TestComparisonDoc renders the rounds' figures as the page shows them:
+// medians with the rounds' range, ratios to rest of the same round, whole
+// bytes with thousands separated, no "0 of 0", the outage of the last round,
+// and a chart with a bar per variant.
 func TestComparisonDoc(t *testing.T) {
-	orders := 200
-	lat := make([]time.Duration, orders)
-	for i := range lat {
-		lat[i] = 30 * time.Millisecond
+	res := func(ms int) result {
+		lat := make([]time.Duration, 200)
+		for i := range lat {
+			lat[i] = time.Duration(ms) * time.Millisecond
+		}
+		return result{latencies: lat, wall: 4 * time.Second}
 	}
-	res := result{latencies: lat, wall: 4 * time.Second}
-	all := []figures{
-		{variant: "rest", res: res, calls: 14 * 200, httpBytes: 2370560, attempts: 40, refusedWith: map[int]int{503: 40}},
-		{variant: "event-carried-state-transfer", res: res, events: 14 * 200, amqpBytes: 5213300, attempts: 40,
-			accepted: make([]string, 40), completed: 40, catchUp: 805 * time.Millisecond},
+	var all []figures
+	for round, ms := range []int{30, 32, 40} {
+		all = append(all,
+			figures{variant: "rest", round: round + 1, res: res(ms), calls: 14 * 200, httpBytes: 2370560, cpu: 2 * time.Second,
+				idleRSS: 120 << 20, peakRSS: 150 << 20},
+			figures{variant: "event-carried-state-transfer", round: round + 1, res: res(2 * ms), events: 14 * 200, amqpBytes: 5213300,
+				cpu: 3 * time.Second, idleRSS: 130 << 20, peakRSS: 160 << 20})
 	}
-	doc := comparisonDoc(all, workload{orders: orders, workers: 2}, 10*time.Second, "compare")
+	last := len(all) - 2
+	all[last].attempts, all[last].refusedWith, all[last].outage = 40, map[int]int{503: 40}, true
+	all[last+1].attempts, all[last+1].accepted, all[last+1].completed, all[last+1].catchUp, all[last+1].outage =
+		40, make([]string, 40), 40, 805*time.Millisecond, true
+	doc := comparisonDoc(all, workload{orders: 200, workers: 2}, 10*time.Second, "-rounds 3", "comparison.svg")
 	for _, want := range []string{
-		"| bytes on the wire per order, HTTP between services | 11,853 | 0 |",
-		"| bytes on the wire per order, AMQP | 0 | 26,067 |",
-		"| messages per order | 0 | 14 |",
-		"| synchronous calls between services per order | 14 | 0 |",
-		"| completed after recovery | – (none accepted) | 40 of 40 |",
-		"## What the rows say", "0 HTTP bytes in event-carried-state-transfer",
+		"3 rounds over every variant in turn",
+		"| rest | 32.0 (30.0–40.0) | 32.0 (30.0–40.0) | 50.0 | 10.0 | 120 | 150 | 0 | 11,853 | 11,853 | 0 | 14 | 0 |",
+		"| event-carried-state-transfer | 64.0 (60.0–80.0) |",
+		"| event-carried-state-transfer | 2.00 | 2.00 | 1.00 | 1.50 | 1.08 | 1.07 | 2.20 |",
+		"| event-carried-state-transfer | 40 of 40 | – | 40 of 40 | 805.0 ms | yes |",
+		"| rest | 0 of 40 | 503 × 40 | – (none accepted) | – | yes |",
+		"## What the rows say", "0 HTTP bytes in event-carried-state-transfer", "![p50 latency and CPU per order by variant](comparison.svg)",
 	} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("no %q in\n%s", want, doc)
@@ -117,6 +140,10 @@ func TestComparisonDoc(t *testing.T) {
 	}
 	if strings.Contains(doc, "0 of 0") {
 		t.Errorf("the page says 0 of 0:\n%s", doc)
+	}
+	svg := comparisonChart(all)
+	if strings.Count(svg, "<rect ") != 1+2*2 || !strings.Contains(svg, ">event-carried-state-transfer</text>") {
+		t.Errorf("the chart has not a bar per variant and panel:\n%s", svg)
 	}
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 26067: "26,067", 1234567: "1,234,567", -4500: "-4,500"} {
 		if got := thousands(n); got != want {

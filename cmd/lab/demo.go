@@ -148,7 +148,7 @@ func (l *lab) freshConfig(data string) error {
 			ln.Close()
 		}
 	}()
-	for _, name := range names() {
+	for _, name := range l.names() { // the patterns' own processes (auth) too
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("find a free port: %w", err)
@@ -157,6 +157,10 @@ func (l *lab) freshConfig(data string) error {
 		l.cfg.Addrs[name] = ln.Addr().String()
 	}
 	u := func(name string) string { return "http://" + l.cfg.Addrs[name] }
+	l.cfg.URLOf = map[string]string{}
+	for _, name := range l.names() {
+		l.cfg.URLOf[name] = u(name)
+	}
 	l.cfg.URLs = config.URLs{Customers: u("customers"), Ordering: u("ordering"), Warehouse: u("warehouse"),
 		Shipping: u("shipping"), Billing: u("billing")}
 	return nil

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/httpx"
+)
+
+// clockTicks is USER_HZ, the unit of the CPU times in /proc/<pid>/stat: 100
+// on every Linux the lab runs on (it is part of the kernel's ABI).
+const clockTicks = 100
+
+// cpuTime is the CPU time (user and system) every process has used so far,
+// from /proc/<pid>/stat; on a system without /proc it is an error.
+func cpuTime(procs []*proc) (time.Duration, error) {
+	var ticks int64
+	for _, p := range procs {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+		if err != nil {
+			return 0, fmt.Errorf("CPU time of %s: %w", p.name, err)
+		}
+		// The command name (field 2) may hold spaces: the fields after it start past its ')'.
+		s := string(b)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) < 13 {
+			return 0, fmt.Errorf("CPU time of %s: a stat line of %d fields", p.name, len(fields))
+		}
+		for _, f := range fields[11:13] { // utime, stime: fields 14 and 15 of stat(5)
+			n, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("CPU time of %s: %w", p.name, err)
+			}
+			ticks += n
+		}
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
+
+// residentBytes sums every process's resident set now (VmRSS) and its
+// high-water mark (VmHWM), from /proc/<pid>/status; 0, 0 without /proc.
+func residentBytes(procs []*proc) (now, peak int64) {
+	for _, p := range procs {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			key, val, ok := strings.Cut(line, ":")
+			if !ok || (key != "VmRSS" && key != "VmHWM") {
+				continue
+			}
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(val), " kB"), 10, 64)
+			if key == "VmRSS" {
+				now += kb << 10
+			} else {
+				peak += kb << 10
+			}
+		}
+	}
+	return now, peak
+}
+
+// clientTransport is the transport of lab compare's clients: in a security
+// variant each request carries the admin's access token, as a client of such
+// a lab would send it.
+func (l *lab) clientTransport(ctx context.Context) (http.RoundTripper, error) {
+	base := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}
+	env := map[string]string{}
+	for _, kv := range append(os.Environ(), l.env()...) {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	token, err := l.variant.Login(ctx, func(k string) string { return env[k] }, "admin")
+	if err != nil {
+		return nil, fmt.Errorf("log in as admin: %w", err)
+	}
+	if token == "" {
+		return base, nil
+	}
+	return httpx.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+token)
+		return base.RoundTrip(r)
+	}), nil
+}
