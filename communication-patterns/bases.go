@@ -4,6 +4,7 @@
 package communicationpatterns
 
 import (
+	_ "github.com/microservice-patterns/lab/communication-patterns/cqrs"
 	_ "github.com/microservice-patterns/lab/communication-patterns/event-carried-state-transfer"
 	_ "github.com/microservice-patterns/lab/communication-patterns/event-notification"
 	_ "github.com/microservice-patterns/lab/communication-patterns/event-sourcing"

@@ -3,6 +3,7 @@ package acceptance
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -163,6 +164,9 @@ func jsonBody(v any) string {
 	return b.String()
 }
 
+// errNotFound marks a 404 answer of try.
+var errNotFound = errors.New("not found")
+
 // try is call without failing the test: for load loops running on other goroutines.
 func (s *Suite) try(method, path string, v any, want int, out any) error {
 	var body io.Reader
@@ -185,7 +189,11 @@ func (s *Suite) try(method, path string, v any, want int, out any) error {
 		return err
 	}
 	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: got %d, want %d: %s", method, path, resp.StatusCode, want, b)
+		err := fmt.Errorf("%s %s: got %d, want %d: %s", method, path, resp.StatusCode, want, b)
+		if resp.StatusCode == http.StatusNotFound {
+			err = errors.Join(errNotFound, err)
+		}
+		return err
 	}
 	if out != nil {
 		return json.Unmarshal(b, out)

@@ -40,6 +40,7 @@ func (s *Suite) fingerprint() string {
 		fmt.Fprintf(&b, "%s=%d@%d;", p.Code, p.Stock, p.Price)
 	}
 	var os []domain.Order
+	s.Fresh()
 	GetAll(s.api, "/api/orders?limit=500", &os)
 	for _, o := range os {
 		fmt.Fprintf(&b, "%s:%s:%d:%d;", o.OrderID, o.Status, len(o.Items), o.Total)
@@ -176,6 +177,7 @@ func seedAndLists(s *Suite) {
 	}
 	a, b := s.CreateOrder(SeedCustomerID), s.CreateOrder(SeedCustomerID)
 	var os []domain.Order
+	s.Fresh()
 	s.api.Get("/api/orders?customerId="+SeedCustomerID+"&status=OPEN", &os)
 	if len(os) < 2 || os[0].OrderID != b.OrderID || os[1].OrderID != a.OrderID {
 		s.t.Errorf("orders by customer and status: want newest first, %s then %s", b.OrderID, a.OrderID)

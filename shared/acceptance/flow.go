@@ -239,6 +239,7 @@ func pages(s *Suite) {
 		newest = s.CreateOrder(customer).OrderID
 	}
 	var all, pagedOrders []domain.Order
+	s.Fresh()
 	GetAll(s.api, "/api/orders?limit=500&customerId="+customer, &all)
 	for path := "/api/orders?customerId=" + customer + "&limit=2"; path != ""; {
 		var page []domain.Order

@@ -24,6 +24,7 @@ func (s *Suite) snapshot() snapshot {
 	var invs []domain.Invoice
 	GetAll(s.api, "/api/reservations?limit=500", &sn.reservations)
 	GetAll(s.api, "/api/products?limit=500", &sn.products)
+	s.Fresh()
 	GetAll(s.api, "/api/orders?limit=500", &sn.orders)
 	GetAll(s.api, "/api/shipments?limit=500", &ships)
 	GetAll(s.api, "/api/invoices?limit=500", &invs)

@@ -3,6 +3,7 @@
 package acceptance_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -17,9 +18,17 @@ func TestSmoke(t *testing.T) {
 	cfg := testenv.Config()
 	url := cfg.LabURL
 	resp, err := (&http.Client{Timeout: 2 * time.Second}).Get(url + "/api/lab/info")
+	var info struct {
+		Features struct {
+			ReadModel bool `json:"readModel"`
+		} `json:"features"`
+	}
 	if err == nil {
+		_ = json.NewDecoder(resp.Body).Decode(&info)
 		resp.Body.Close()
 	}
 	testenv.Require(t, "a running lab at "+url, err)
-	acceptance.Run(t, url, acceptance.Options{Timeout: 20 * time.Second, Token: cfg.LabToken})
+	// A base with a read model says so at /api/lab/info (app.Base.EventualReads).
+	acceptance.Run(t, url, acceptance.Options{Timeout: 20 * time.Second, Token: cfg.LabToken,
+		EventualReads: info.Features.ReadModel})
 }

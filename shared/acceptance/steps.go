@@ -74,9 +74,11 @@ func (s *Suite) productExists(id string) bool {
 	return s.api.Do(http.MethodGet, "/api/products/"+id, "", false).Status == http.StatusOK
 }
 
-// Order reads an order.
+// Order reads an order, once the read model shows the suite's writes of it
+// where the reads come from one (Fresh).
 func (s *Suite) Order(id string) domain.Order {
 	s.t.Helper()
+	s.Fresh(id)
 	var o domain.Order
 	s.api.Get("/api/orders/"+id, &o)
 	return o

@@ -27,6 +27,11 @@ type Options struct {
 	// variant's API is closed to anonymous clients. Start logs in as "admin"
 	// when the variant's patterns say how (app.Pattern.Login).
 	Token string
+	// EventualReads says that the variant's reads of orders come from a read
+	// model that follows the writes (app.Base.EventualReads): each read of an
+	// order first waits until the read model shows the suite's writes (Fresh).
+	// Start sets it from the variant.
+	EventualReads bool
 }
 
 // Suite is the state shared by the scenarios of one run.
@@ -38,10 +43,11 @@ type Suite struct {
 }
 
 type shared struct {
-	mu      sync.Mutex
-	initial map[string]int // the initial stock of every product whose stock the suite knows
-	orders  []string       // every order the suite made
-	checker *ContractChecker
+	mu       sync.Mutex
+	initial  map[string]int // the initial stock of every product whose stock the suite knows
+	orders   []string       // every order the suite made
+	checker  *ContractChecker
+	versions *versions // the orders' versions the write side answered (Fresh)
 }
 
 // New returns a suite against the gateway at baseURL.
@@ -53,11 +59,11 @@ func New(t testing.TB, baseURL string, opts Options) *Suite {
 	if err != nil {
 		t.Fatalf("load the OpenAPI description: %v", err)
 	}
-	sh := &shared{initial: map[string]int{}, checker: checker}
+	sh := &shared{initial: map[string]int{}, checker: checker, versions: newVersions()}
 	for _, p := range warehouse.Seed {
 		sh.initial[p.ProductID] = p.Stock
 	}
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: checker.Transport(http.DefaultTransport)}
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: sh.versions.transport(checker.Transport(http.DefaultTransport))}
 	return &Suite{t: t, api: &API{t: t, base: baseURL, http: hc, token: opts.Token}, opts: opts, shared: sh}
 }
 
@@ -98,7 +104,7 @@ func Run(t *testing.T, baseURL string, opts Options) {
 // SQLite databases and runs the suite against it.
 func RunInProcess(t *testing.T, v app.Variant, opts Options) {
 	s, st := Start(t, v, opts)
-	opts.Token = s.opts.Token
+	opts.Token, opts.EventualReads = s.opts.Token, s.opts.EventualReads
 	Run(t, st.URL, opts)
 }
 
@@ -110,6 +116,7 @@ func Start(t testing.TB, v app.Variant, opts Options) (*Suite, *stack.Stack) {
 	if opts.Stack.DataDir == "" {
 		opts.Stack.DataDir = t.TempDir()
 	}
+	opts.EventualReads = opts.EventualReads || v.Base != nil && v.Base.EventualReads()
 	st, err := stack.Start(context.Background(), v, opts.Stack)
 	if err != nil {
 		t.Fatalf("start %s: %v", v.Name, err)

@@ -38,6 +38,7 @@ import (
 
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/faults"
+	"github.com/microservice-patterns/lab/shared/gateway"
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/store"
 )
@@ -101,7 +102,7 @@ func Build(ctx context.Context, v Variant, cfg config.Service, env config.Getenv
 	closeAll := func() error { return errors.Join(w.close(), exts.close()) }
 	e := httpx.NewEngine(log, exts.stages()...)
 	httpx.Health(e, w.checks)
-	exts.admin(e, v)
+	exts.admin(e, v, w.states)
 	in.Install(e)
 	e.Use(exts.inbound()...)
 	if err := w.register(ctx, e); err != nil {
@@ -117,6 +118,7 @@ type wiring struct {
 	checks   map[string]httpx.Check
 	register func(ctx context.Context, e *gin.Engine) error
 	close    func() error
+	states   func() []gateway.NamedTable // the base's own state for GET /admin/patterns, when it keeps one
 }
 
 // syncWiring wires a service of a synchronous base.

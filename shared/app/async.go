@@ -40,6 +40,9 @@ type Async struct {
 	// repository the choreographed core runs on, which publishes the order
 	// events through em itself (event sourcing's event store does).
 	OrderingStore func(ctx context.Context, p *Parts, em messaging.Emitter) (ordering.Repository, error)
+	// ReadModel, when set, answers ordering's reads of orders from a model
+	// of its own that events keep (CQRS; see ReadModel).
+	ReadModel *ReadModel
 }
 
 // Reaction builds one service's handling of one event type from the service's parts.
@@ -103,7 +106,7 @@ func (a *Async) Topology() (map[string][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rs.Topology(), nil
+	return a.topology(rs), nil
 }
 
 // prepares builds the consumer's handlers of one service from its reactions,
@@ -134,6 +137,9 @@ func (a *Async) check(b *Base) error {
 	}
 	if a.OrderingPorts == nil {
 		errs = append(errs, errors.New("async: OrderingPorts is required"))
+	}
+	if rs, err := a.all(); err == nil {
+		errs = append(errs, a.checkReadModel(rs))
 	}
 	return errors.Join(errs...)
 }

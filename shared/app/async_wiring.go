@@ -30,6 +30,8 @@ type asyncService struct {
 	relay     *messaging.Relay
 	consumer  *messaging.Consumer
 	observer  *messaging.Observer
+	view      *Projection         // ordering's read model, when the base has one
+	viewer    *messaging.Consumer // the read model's consumer
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -64,11 +66,12 @@ func asyncWiring(ctx context.Context, v Variant, db *store.DB, d Deps, exts exte
 	s := &asyncService{a: a, exts: exts, p: p, names: names, reactions: reactions, cancel: func() {}}
 	s.observer = exts.observer(p.Outbox)
 	s.relay = messaging.NewRelay(p.Outbox, d.Config.AMQPURL, names,
-		messaging.RelayConfig{Logger: d.Log, Topology: reactions.Topology(), Observer: s.observer})
+		messaging.RelayConfig{Logger: d.Log, Topology: a.topology(reactions), Observer: s.observer})
 	return &wiring{
 		checks:   map[string]httpx.Check{"database": db.Ping, "broker": s.brokerReady, "copies": s.copiesReady},
 		register: s.register,
 		close:    s.close,
+		states:   s.states,
 	}, nil
 }
 
@@ -90,6 +93,11 @@ func (s *asyncService) register(ctx context.Context, e *gin.Engine) error {
 			messaging.ConsumerConfig{Outbox: s.p.Outbox, Logger: s.p.Log, Retry: consumerRetry,
 				Prepare: prepares(byType, s.p, s.exts), Observer: s.observer, Hold: s.p.hold()})
 		if err != nil {
+			return err
+		}
+	}
+	if s.view != nil {
+		if s.viewer, err = s.viewConsumer(); err != nil {
 			return err
 		}
 	}
@@ -132,7 +140,20 @@ func (s *asyncService) build(ctx context.Context, e *gin.Engine) (func(context.C
 		if p.Ordering, err = ordering.NewChoreography(repo, ports); err != nil {
 			return nil, err
 		}
-		ordering.Routes(e, p.Ordering)
+		if s.a.ReadModel == nil {
+			ordering.Routes(e, p.Ordering)
+			return nil, nil
+		}
+		if err := s.openReadModel(ctx); err != nil {
+			return nil, fmt.Errorf("open ordering's read model: %w", err)
+		}
+		if s.view.Admin != nil {
+			s.view.Admin(e.Group("/admin"))
+		}
+		if s.view.Commands != nil {
+			e.Use(s.view.Commands)
+		}
+		ordering.Routes(e, p.Ordering, ordering.WithQueries(s.view.Queries))
 	default:
 		return nil, fmt.Errorf("unknown service %q", p.Config.Name)
 	}
@@ -148,6 +169,9 @@ func (s *asyncService) start() {
 	if s.consumer != nil {
 		s.wg.Go(func() { _ = s.consumer.Run(ctx) })
 	}
+	if s.viewer != nil {
+		s.wg.Go(func() { _ = s.viewer.Run(ctx) })
+	}
 	if s.p.Shipping != nil && s.p.Shipping.Delay() > 0 {
 		s.wg.Go(func() { runShipper(ctx, s.p) })
 	}
@@ -157,7 +181,11 @@ func (s *asyncService) start() {
 func (s *asyncService) close() error {
 	s.cancel()
 	s.wg.Wait()
-	return s.p.DB.Close()
+	var viewErr error
+	if s.view != nil {
+		viewErr = closeProjection(s.view)
+	}
+	return errors.Join(viewErr, s.p.DB.Close())
 }
 
 // brokerReady is the readiness check of the broker: the relay, and the
@@ -168,6 +196,9 @@ func (s *asyncService) brokerReady(context.Context) error {
 	}
 	if s.reactions[s.p.Config.Name] != nil && (s.consumer == nil || !s.consumer.Connected()) {
 		return errors.New("the consumer is not connected to the broker")
+	}
+	if s.view != nil && (s.viewer == nil || !s.viewer.Connected()) {
+		return errors.New("the read model's consumer is not connected to the broker")
 	}
 	return nil
 }

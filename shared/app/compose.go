@@ -35,6 +35,9 @@ type Base struct {
 	// NoSyncCalls says that no service of the base calls another over HTTP, so
 	// that a pattern which wraps such calls has nothing to wrap.
 	NoSyncCalls bool
+	// History says that ordering keeps each order's history and answers
+	// GET /api/orders/{orderId}/events (/api/lab/info's history feature).
+	History bool
 }
 
 // Broker reports whether the base needs RabbitMQ.

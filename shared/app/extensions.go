@@ -131,15 +131,22 @@ func (xs extensions) inbound() []gin.HandlerFunc {
 }
 
 // admin mounts the patterns' operator routes under /admin/ and serves their
-// state at GET /admin/patterns, which the gateway gathers for /api/lab/patterns.
-func (xs extensions) admin(e *gin.Engine, v Variant) {
+// state at GET /admin/patterns, which the gateway gathers for /api/lab/patterns;
+// base, when set, adds the state the base keeps at the service (a read model's).
+func (xs extensions) admin(e *gin.Engine, v Variant, base func() []gateway.NamedTable) {
 	group := e.Group("/admin")
 	for _, x := range xs {
 		if x.Admin != nil {
 			x.Admin(group)
 		}
 	}
-	group.GET("/patterns", func(c *gin.Context) { c.JSON(http.StatusOK, xs.states()) })
+	group.GET("/patterns", func(c *gin.Context) {
+		out := xs.states()
+		if base != nil {
+			out.Patterns = append(out.Patterns, base()...)
+		}
+		c.JSON(http.StatusOK, out)
+	})
 }
 
 // states reports the state of every pattern that keeps one at this service.

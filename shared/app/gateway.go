@@ -30,7 +30,8 @@ func BuildGateway(v Variant, cfg config.Gateway, env config.Getenv, log *slog.Lo
 	for _, p := range v.Patterns {
 		info = append(info, gateway.PatternInfo{Name: p.Name, Category: p.Category, Description: p.Description})
 	}
-	opts = append(opts, gateway.WithPatterns(v.base().Name, info, exts.states))
+	opts = append(opts, gateway.WithPatterns(v.base().Name, info, exts.states),
+		gateway.WithOrders(v.base().History, v.base().EventualReads()))
 	for _, x := range exts {
 		opts = append(opts, gateway.WithStage(httpx.StageTracing, x.Tracing...), gateway.WithStage(httpx.StageMetrics, x.Metrics...),
 			gateway.WithStage(httpx.StageAuth, x.Auth...), gateway.WithMiddleware(x.Inbound...))

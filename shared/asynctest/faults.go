@@ -74,7 +74,7 @@ func startFaultStack(t *testing.T, v app.Variant) *faultStack {
 	t.Cleanup(st.Stop)
 	fs.st = st
 	fs.crash.px = fs.px
-	fs.suite = acceptance.New(t, st.URL, acceptance.Options{Timeout: 30 * time.Second})
+	fs.suite = acceptance.New(t, st.URL, acceptance.Options{Timeout: 30 * time.Second, EventualReads: v.Base.EventualReads()})
 	return fs
 }
 

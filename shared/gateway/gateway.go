@@ -26,6 +26,15 @@ type options struct {
 	base     string
 	patterns []PatternInfo
 	local    func() ServiceStates
+
+	history, readModel bool // what /api/lab/info says of the base's orders (WithOrders)
+}
+
+// WithOrders says what the base offers of orders beyond the contract: each
+// order's history (history), reads from a read model (readModel); /api/lab/info
+// tells the UI.
+func WithOrders(history, readModel bool) Option {
+	return func(o *options) { o.history, o.readModel = history, readModel }
 }
 
 // WithMiddleware adds middleware in front of every route, after the request id,
@@ -119,6 +128,8 @@ func (g *gateway) routes(e *gin.Engine, events http.Handler) {
 	lab.GET("/faults/:service", g.faults)
 	lab.PUT("/faults/:service", g.faults)
 	lab.GET("/patterns", g.patterns)
+	lab.GET("/read-model", g.readModel("/admin/read-model"))
+	lab.POST("/read-model/rebuild", g.readModel("/admin/read-model/rebuild"))
 	// The UI takes every path no route claims; it answers problems under /api/.
 	e.NoRoute(g.ui)
 }

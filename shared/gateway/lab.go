@@ -34,6 +34,12 @@ type Features struct {
 	Events   bool `json:"events"`   // GET /api/lab/events: the variant uses a broker
 	Faults   bool `json:"faults"`   // /api/lab/faults/{service}: every variant
 	Patterns bool `json:"patterns"` // GET /api/lab/patterns has something to show
+	// History: GET /api/orders/{orderId}/events and ?asOf=/?version= answer
+	// (the base keeps each order's history).
+	History bool `json:"history"`
+	// ReadModel: the reads of orders come from a read model that follows the
+	// writes (CQRS), so they carry a version and X-Read-Model-Lag.
+	ReadModel bool `json:"readModel"`
 }
 
 // ServiceHealth is what the gateway saw when it asked one service's /readyz.
@@ -49,7 +55,8 @@ type ServiceHealth struct {
 // info answers the variant and the readiness of every service, checked concurrently.
 func (g *gateway) info(c *gin.Context) {
 	out := LabInfo{Variant: g.variant, Base: g.opts.base, Patterns: []string{},
-		Features: Features{Events: g.opts.events != nil, Faults: true, Patterns: len(g.opts.patterns) > 0},
+		Features: Features{Events: g.opts.events != nil, Faults: true, Patterns: len(g.opts.patterns) > 0,
+			History: g.opts.history, ReadModel: g.opts.readModel},
 		Services: make([]ServiceHealth, len(config.Services))}
 	if out.Base == "" {
 		out.Base = g.variant
@@ -117,4 +124,18 @@ func (g *gateway) faults(c *gin.Context) {
 	}
 	g.pass(c, &hop{service: name, target: target, path: "/admin/faults",
 		missing: fmt.Sprintf("variant %s has no fault injection", g.variant)})
+}
+
+// readModel forwards to ordering's read model (a CQRS base, WithOrders):
+// GET /api/lab/read-model, its lag, and POST /api/lab/read-model/rebuild,
+// which replays its log into fresh tables. Elsewhere both answer 404.
+func (g *gateway) readModel(path string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		missing := fmt.Sprintf("variant %s has no read model", g.variant)
+		if !g.opts.readModel {
+			httpx.WriteProblem(c, httpx.NewProblem(http.StatusNotFound, missing))
+			return
+		}
+		g.pass(c, &hop{service: "ordering", target: g.services["ordering"], path: path, missing: missing})
+	}
 }

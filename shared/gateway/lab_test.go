@@ -147,3 +147,38 @@ func TestGateway_patterns(t *testing.T) {
 		t.Errorf("a variant without patterns: got %s", body)
 	}
 }
+
+// TestGateway_readModel: /api/lab/read-model… reach ordering's read model on
+// a base that has one, and answer a 404 problem elsewhere; /api/lab/info says
+// which features of orders the base has.
+func TestGateway_readModel(t *testing.T) {
+	ordering := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"method":"` + r.Method + `","path":"` + r.URL.Path + `"}`))
+	}))
+	defer ordering.Close()
+	plain := mustGateway(t, servers{"ordering": ordering.URL})
+	cqrs := mustGateway(t, servers{"ordering": ordering.URL}, WithOrders(false, true))
+	for _, tt := range []struct{ method, path, upstream string }{
+		{http.MethodGet, "/api/lab/read-model", "/admin/read-model"},
+		{http.MethodPost, "/api/lab/read-model/rebuild", "/admin/read-model/rebuild"},
+	} {
+		resp, body := do(t, tt.method, plain.URL+tt.path, nil)
+		if p := mustProblem(t, resp, body, http.StatusNotFound); p.Detail != "variant rest has no read model" {
+			t.Errorf("%s without a read model: detail %q", tt.path, p.Detail)
+		}
+		resp, body = do(t, tt.method, cqrs.URL+tt.path, nil)
+		if want := `{"method":"` + tt.method + `","path":"` + tt.upstream + `"}`; resp.StatusCode != http.StatusOK || body != want {
+			t.Errorf("%s with a read model: got %d %s, want %s", tt.path, resp.StatusCode, body, want)
+		}
+	}
+	for _, gw := range []struct {
+		url  string
+		want Features
+	}{{plain.URL, Features{Faults: true}}, {cqrs.URL, Features{Faults: true, ReadModel: true}}} {
+		_, body := do(t, http.MethodGet, gw.url+"/api/lab/info", nil)
+		var info LabInfo
+		if err := json.Unmarshal([]byte(body), &info); err != nil || info.Features != gw.want {
+			t.Errorf("features: got %+v (%v), want %+v", info.Features, err, gw.want)
+		}
+	}
+}

@@ -57,7 +57,9 @@ func (db *DB) System() string {
 func (db *DB) Observe(o Observer) { db.observe = o }
 
 // Open opens the database: PostgreSQL when url is set, else the SQLite file at path
-// (its folder is created). It runs the migrations found in migrations (goose files).
+// (its folder is created). It runs the migrations found in migrations (goose
+// files); with nil it runs none, for a database whose tables are sets of their
+// own (MigrateSet).
 func Open(ctx context.Context, url, path string, migrations fs.FS) (*DB, error) {
 	db, err := open(url, path)
 	if err != nil {
@@ -66,6 +68,9 @@ func Open(ctx context.Context, url, path string, migrations fs.FS) (*DB, error) 
 	if err := db.SQL.PingContext(ctx); err != nil {
 		db.SQL.Close()
 		return nil, fmt.Errorf("reach database: %w", err)
+	}
+	if migrations == nil {
+		return db, nil
 	}
 	if err := db.migrate(ctx, migrations); err != nil {
 		db.SQL.Close()

@@ -137,3 +137,23 @@ func moment(c *gin.Context) (m Moment, field string, ok bool) {
 	}
 	return m, field, true
 }
+
+// CurrentOnly reads the order id of GET /api/orders/{orderId} for queries that
+// keep only the current state of an order (Queries): ?asOf= and ?version= are
+// refused (400) as where the repository keeps no history. ok is false when the
+// request has been answered.
+func CurrentOnly(c *gin.Context) (id string, ok bool) {
+	if id, ok = httpx.PathID(c, "orderId"); !ok {
+		return "", false
+	}
+	_, field, ok := moment(c)
+	if !ok {
+		return "", false
+	}
+	if field != "" {
+		httpx.WriteError(c, domain.Invalid(domain.FieldError{Field: field,
+			Message: "this variant keeps only the current state of an order; event-sourcing answers it"}))
+		return "", false
+	}
+	return id, true
+}

@@ -30,7 +30,23 @@ const DefaultCommandBudget = 30 * time.Second
 // RouteOption changes what Routes registers.
 type RouteOption func(*routeOptions)
 
-type routeOptions struct{ budget time.Duration }
+type routeOptions struct {
+	budget  time.Duration
+	queries Queries
+}
+
+// Queries answer the two reads of orders, GET /api/orders and GET
+// /api/orders/{orderId}, in place of the core: a base whose reads come from a
+// model of their own (CQRS) registers them, and the core keeps the commands.
+type Queries interface {
+	ListOrders(c *gin.Context)
+	GetOrder(c *gin.Context)
+}
+
+// WithQueries serves the reads of orders from q instead of the core.
+func WithQueries(q Queries) RouteOption {
+	return func(o *routeOptions) { o.queries = q }
+}
 
 // WithCommandBudget sets the server-side deadline of one command (default DefaultCommandBudget).
 func WithCommandBudget(d time.Duration) RouteOption {
@@ -69,9 +85,14 @@ func Routes(router gin.IRouter, s API, opts ...RouteOption) {
 		opt(&o)
 	}
 	r := router.Group("", Commands(o.budget))
-	r.GET("/api/orders", func(c *gin.Context) { listOrders(c, s) })
+	if o.queries != nil {
+		r.GET("/api/orders", o.queries.ListOrders)
+		r.GET("/api/orders/:orderId", o.queries.GetOrder)
+	} else {
+		r.GET("/api/orders", func(c *gin.Context) { listOrders(c, s) })
+		r.GET("/api/orders/:orderId", func(c *gin.Context) { getOrder(c, s) })
+	}
 	r.POST("/api/orders", httpx.Create(func(o domain.Order) string { return "/api/orders/" + o.OrderID }, s.Create))
-	r.GET("/api/orders/:orderId", func(c *gin.Context) { getOrder(c, s) })
 	historyRoutes(r, s)
 	r.POST("/api/orders/:orderId/confirm", httpx.ByID("orderId", s.Confirm))
 	r.POST("/api/orders/:orderId/cancel", httpx.ByID("orderId", s.Cancel))
@@ -93,25 +114,31 @@ func Routes(router gin.IRouter, s API, opts ...RouteOption) {
 }
 
 func listOrders(c *gin.Context, s API) {
-	customerID, ok := httpx.QueryID(c, "customerId")
+	customerID, status, page, ok := ListQuery(c)
 	if !ok {
 		return
 	}
-	status, ok := httpx.QueryText(c, "status")
+	list, err := s.Orders(c.Request.Context(), customerID, status, page)
+	httpx.ListPage(c, list, err, page, func(v domain.Order) string { return v.OrderID })
+}
+
+// ListQuery reads the filters and the page of GET /api/orders; a malformed
+// one has been answered 400 when ok is false. Queries of their own use it too.
+func ListQuery(c *gin.Context) (customerID string, status domain.OrderStatus, page domain.Page, ok bool) {
+	if customerID, ok = httpx.QueryID(c, "customerId"); !ok {
+		return
+	}
+	text, ok := httpx.QueryText(c, "status")
 	if !ok {
 		return
 	}
-	if status != "" && !domain.ValidOrderStatus(status) {
+	if text != "" && !domain.ValidOrderStatus(text) {
 		httpx.WriteError(c, domain.Invalid(domain.FieldError{Field: "status",
 			Message: "must be one of OPEN, CONFIRMED, SHIPPED, COMPLETED, CANCELED"}))
-		return
+		return "", "", page, false
 	}
-	page, ok := httpx.QueryPage(c)
-	if !ok {
-		return
-	}
-	list, err := s.Orders(c.Request.Context(), customerID, domain.OrderStatus(status), page)
-	httpx.ListPage(c, list, err, page, func(v domain.Order) string { return v.OrderID })
+	page, ok = httpx.QueryPage(c)
+	return customerID, domain.OrderStatus(text), page, ok
 }
 
 func addItem(c *gin.Context, s API) {
