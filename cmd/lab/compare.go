@@ -45,6 +45,7 @@ type figures struct {
 	amqpBytes    int64
 	events       int64
 	otlpBytes    int64         // telemetry exported over OTLP
+	lag          *readModelLag // a CQRS base's read model: how far it trailed the events
 	cpu          time.Duration // CPU time of every process of the variant during the workload
 	idleRSS      int64         // resident bytes of every process, ready and idle
 	peakRSS      int64         // their high-water marks after the workload
@@ -56,6 +57,13 @@ type figures struct {
 	invariants   []string
 	startupTaken time.Duration
 	outage       bool // the outage ran in this round
+}
+
+// readModelLag is what a CQRS base's gateway answers at /api/lab/read-model:
+// from an event's publication until the read model applied it, over its last events.
+type readModelLag struct {
+	P50Ms float64 `json:"p50Ms"`
+	P99Ms float64 `json:"p99Ms"`
 }
 
 // compareCommand runs `lab compare`: the same bounded workload against every
@@ -213,6 +221,10 @@ func (l *lab) measure(ctx context.Context, f *fleet, c *shopper, m *meter, w wor
 		return err
 	}
 	fig.cpu = after - before
+	var lag readModelLag
+	if status, err := c.call(ctx, http.MethodGet, "/api/lab/read-model", nil, &lag); err == nil && status == http.StatusOK {
+		fig.lag = &lag
+	}
 	_, fig.peakRSS = residentBytes(f.procs)
 	return ctx.Err()
 }

@@ -31,6 +31,11 @@ func comparisonDoc(all []figures, w workload, outage time.Duration, args, chart 
 		"The median of the rounds' ratios, with their lowest and highest: a difference whose brackets hold 1.00 is " +
 		"within what the machine varies from round to round, and says nothing.\n\n")
 	variantTable(&b, vs[1:], ratioMeasures, func(v variantFigures, m measure) string { return v.ratioCell(vs[0], m) })
+	if lagged := slices.DeleteFunc(slices.Clone(vs), func(v variantFigures) bool { return v.rounds[0].lag == nil }); len(lagged) > 0 {
+		b.WriteString("\n## How far the read model trails\n\nIn a base that answers reads from a read model " +
+			"kept from events (CQRS), from an event's publication until the model applied it, over its last events.\n\n")
+		variantTable(&b, lagged, lagMeasures, func(v variantFigures, m measure) string { return v.cell(m) })
+	}
 	if outage > 0 {
 		fmt.Fprintf(&b, "\n## The warehouse down for %s (last round)\n\nThe warehouse process is stopped; every 250 ms a client "+
 			"creates an order and adds one item. Then the warehouse starts again, and every order whose item was "+
@@ -97,6 +102,19 @@ var (
 	measures      = []measure{p50, p99, rate, cpu, idle, peak, messages, httpPer, bytesPer, exported, calls, failed}
 	ratioMeasures = []measure{p50, p99, rate, cpu, idle, peak, bytesPer}
 )
+
+// lagMeasures are the read model's lag, in the rounds that measured one.
+var lagMeasures = []measure{
+	{"read model lag p50 ms", func(f figures) float64 { return lagOf(f).P50Ms }, one, nil},
+	{"read model lag p99 ms", func(f figures) float64 { return lagOf(f).P99Ms }, one, nil},
+}
+
+func lagOf(f figures) readModelLag {
+	if f.lag == nil {
+		return readModelLag{}
+	}
+	return *f.lag
+}
 
 // outageMeasures are the outage's columns.
 var outageMeasures = []measure{

@@ -118,7 +118,7 @@ func TestComparisonDoc(t *testing.T) {
 			figures{variant: "rest", round: round + 1, res: res(ms), calls: 14 * 200, httpBytes: 2370560, cpu: 2 * time.Second,
 				idleRSS: 120 << 20, peakRSS: 150 << 20},
 			figures{variant: "event-carried-state-transfer", round: round + 1, res: res(2 * ms), events: 14 * 200, amqpBytes: 5213300,
-				cpu: 3 * time.Second, idleRSS: 130 << 20, peakRSS: 160 << 20})
+				cpu: 3 * time.Second, idleRSS: 130 << 20, peakRSS: 160 << 20, lag: &readModelLag{P50Ms: float64(ms) / 10, P99Ms: float64(ms)}})
 	}
 	last := len(all) - 2
 	all[last].attempts, all[last].refusedWith, all[last].outage = 40, map[int]int{503: 40}, true
@@ -132,6 +132,7 @@ func TestComparisonDoc(t *testing.T) {
 		"| event-carried-state-transfer | 2.00 | 2.00 | 1.00 | 1.50 | 1.08 | 1.07 | 2.20 |",
 		"| event-carried-state-transfer | 40 of 40 | – | 40 of 40 | 805.0 ms | yes |",
 		"| rest | 0 of 40 | 503 × 40 | – (none accepted) | – | yes |",
+		"| event-carried-state-transfer | 3.2 (3.0–4.0) | 32.0 (30.0–40.0) |",
 		"## What the rows say", "0 HTTP bytes in event-carried-state-transfer", "![p50 latency and CPU per order by variant](comparison.svg)",
 	} {
 		if !strings.Contains(doc, want) {

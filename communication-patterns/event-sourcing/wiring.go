@@ -32,6 +32,7 @@ var Base = &app.Base{
 	Name:        "event-sourcing",
 	Description: "ordering keeps each order as a stream of events, the source of truth; state is their fold",
 	NoSyncCalls: true,
+	History:     true,
 	Async:       eventSourced(app.StateTransferAsync()),
 	Gateway:     app.LiveEvents,
 }
