@@ -24,7 +24,7 @@ COMPOSE_FILE := deploy/compose/compose.yaml
 IMAGE_STAGE  := .lab/image
 
 .DEFAULT_GOAL := run
-.PHONY: help run list doctor ui ui-fresh test test-ui smoke bench compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort
+.PHONY: help run list doctor ui ui-fresh test test-ui smoke bench bench-gateway compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -52,6 +52,9 @@ drill-abort: ## the abort drill, longer: 800 orders of clients that give up, kil
 
 compare: $(LAB) ## measure every variant under the same load, in interleaved rounds: writes data/comparison.md and .svg (VARIANTS="rest tracing …", COMPARE="-rounds 5")
 	@$(LAB) compare $(COMPARE) $(VARIANTS)
+
+bench-gateway: $(LAB) ## requests/s through the gateway, a bare Go reverse proxy and nginx (when installed) to one upstream, interleaved (needs wrk)
+	@$(LAB) bench-gateway $(BENCH_GATEWAY)
 
 demo-%: $(LAB) ## run a base alone and with a reliability pattern under the same load and faults: make demo-retry
 	@$(LAB) demo $*

@@ -44,6 +44,8 @@ alone (circuit-breaker) is rest plus that pattern.
                                    rounds, with the warehouse down in the last; write the
                                    medians, spreads and ratios to rest to data/comparison.md
                                    and a chart beside it (-o docs/comparison.md refreshes that)
+  lab bench-gateway [-rounds 3]    wrk through the gateway, a bare Go reverse proxy and nginx
+                                   (when installed) to one warehouse, interleaved; the ratios
   lab broker [clean|check]         what the lab has on RabbitMQ per variant and run; remove it
 
 Settings come from the environment, with defaults that need nothing set:
@@ -65,6 +67,10 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 		return pauseCommand(ctx, args, stdout)
 	case "doctor":
 		return doctorCommand(ctx, stdout)
+	case "bench-gateway":
+		return benchGatewayCommand(ctx, "", args[1:], stdout)
+	case "bench-proxy": // the bare proxy bench-gateway measures the gateway against
+		return benchProxyCommand(args[1:])
 	}
 	wd, err := os.Getwd()
 	if err != nil {

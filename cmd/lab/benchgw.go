@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/services/warehouse"
+)
+
+// benchGatewayCommand runs `lab bench-gateway`: one upstream (rest's
+// warehouse, as a process), and in front of it the lab's gateway, a bare
+// httputil.ReverseProxy and nginx (when installed), each as a process of its
+// own; wrk reads one product through each in turn, for several rounds, and
+// the rates are printed with their ratios.
+func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("lab bench-gateway", flag.ContinueOnError)
+	rounds := fs.Int("rounds", 3, "rounds over the proxies")
+	duration := fs.Duration("duration", 10*time.Second, "how long wrk runs against each proxy in each round")
+	conns := fs.Int("connections", 32, "wrk's connections")
+	threads := fs.Int("threads", 2, "wrk's threads")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *rounds < 1 {
+		return errors.Join(err, errors.New("usage: lab bench-gateway [-rounds 3] [-duration 10s] [-connections 32] [-threads 2]"))
+	}
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		return errors.New("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+	}
+	data, err := os.MkdirTemp("", "lab-bench-gateway-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(data)
+	b := &gwBench{data: data}
+	defer b.stop()
+	upstream, err := b.start("warehouse", func(addr string) *exec.Cmd {
+		return b.self("WAREHOUSE_ADDR="+addr, "LAB_DATA_DIR="+data, "serve", "rest", "warehouse")
+	})
+	if err != nil {
+		return err
+	}
+	targets := []gwTarget{}
+	add := func(name string, cmd func(addr string) *exec.Cmd) error {
+		addr, err := b.start(name, cmd)
+		if err == nil {
+			targets = append(targets, gwTarget{name: name, addr: addr})
+		}
+		return err
+	}
+	if err := add("gateway", func(addr string) *exec.Cmd {
+		return b.self("GATEWAY_ADDR="+addr, "WAREHOUSE_URL=http://"+upstream, "LAB_DATA_DIR="+data, "serve", "rest", "gateway")
+	}); err != nil {
+		return err
+	}
+	if err := add("bare proxy", func(addr string) *exec.Cmd { return b.self("bench-proxy", addr, upstream) }); err != nil {
+		return err
+	}
+	if nginx, err := exec.LookPath("nginx"); err == nil {
+		if err := add("nginx", func(addr string) *exec.Cmd { return b.nginx(nginx, addr, upstream) }); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(stdout, "lab: nginx is not installed (apt-get install nginx-light): measuring the gateway and the bare proxy only")
+	}
+	path := "/api/products/" + warehouse.Seed[0].ProductID
+	rates := map[string][]float64{}
+	for r := 1; r <= *rounds; r++ {
+		for _, t := range targets {
+			rate, err := wrkRate(ctx, wrk, *threads, *conns, *duration, "http://"+t.addr+path)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			fmt.Fprintf(stdout, "round %d of %d: %-10s %8.0f requests/s\n", r, *rounds, t.name, rate)
+			rates[t.name] = append(rates[t.name], rate)
+		}
+	}
+	fmt.Fprintf(stdout, "\n%d rounds of %s each, wrk -t%d -c%d, GET %s (one product, %d CPUs):\n\n",
+		*rounds, *duration, *threads, *conns, "/api/products/{id}", runtime.NumCPU())
+	fmt.Fprintln(stdout, "| proxy | requests/s (median, range) | against the bare proxy | against nginx |")
+	fmt.Fprintln(stdout, "|---|---|---|---|")
+	for _, t := range targets {
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s |\n", t.name, spread(rates[t.name], func(v float64) string { return strconv.Itoa(int(v)) }),
+			ratioOf(rates[t.name], rates["bare proxy"]), ratioOf(rates[t.name], rates["nginx"]))
+	}
+	return nil
+}
+
+// gwTarget is one proxy under test.
+type gwTarget struct{ name, addr string }
+
+// gwBench holds the processes of a bench run.
+type gwBench struct {
+	data  string
+	mu    sync.Mutex
+	procs []*exec.Cmd
+}
+
+// self runs this very binary with args, settings first (KEY=VALUE).
+func (b *gwBench) self(args ...string) *exec.Cmd {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	var env []string
+	for len(args) > 0 && strings.Contains(args[0], "=") {
+		env, args = append(env, args[0]), args[1:]
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(append(os.Environ(), "LOG_LEVEL=warn"), env...)
+	return cmd
+}
+
+// nginx runs nginx in the foreground as a reverse proxy to upstream, with
+// keepalive connections to it and no access log.
+func (b *gwBench) nginx(bin, addr, upstream string) *exec.Cmd {
+	dir := filepath.Join(b.data, "nginx")
+	_ = os.MkdirAll(dir, 0o755)
+	conf := fmt.Sprintf(`daemon off;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s; uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
+  upstream lab { server %[3]s; keepalive 64; }
+  server {
+    listen %[2]s;
+    location / { proxy_pass http://lab; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+`, dir, addr, upstream)
+	_ = os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644)
+	return exec.Command(bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
+}
+
+// start starts a process on a free loopback port and waits until the port answers.
+func (b *gwBench) start(name string, cmd func(addr string) *exec.Cmd) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	c := cmd(addr)
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	c.SysProcAttr = sysProcAttr()
+	if err := c.Start(); err != nil {
+		return "", fmt.Errorf("start %s: %w", name, err)
+	}
+	b.mu.Lock()
+	b.procs = append(b.procs, c)
+	b.mu.Unlock()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
+			conn.Close()
+			return addr, nil
+		}
+	}
+	return "", fmt.Errorf("%s did not listen on %s within 30 s: %s", name, addr, out.String())
+}
+
+func (b *gwBench) stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, c := range b.procs {
+		_ = c.Process.Kill()
+		_ = c.Wait()
+	}
+}
+
+// benchProxyCommand is `lab bench-proxy <addr> <upstream>`: the bare reverse
+// proxy the gateway is measured against — httputil.ReverseProxy with a
+// buffer pool and 64 idle connections to its one upstream, nothing else.
+func benchProxyCommand(args []string) error {
+	if len(args) != 2 {
+		return errors.New("usage: lab bench-proxy <addr> <upstream host:port>")
+	}
+	u, err := url.Parse("http://" + args[1])
+	if err != nil {
+		return err
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.Transport = &http.Transport{Proxy: nil, MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}
+	rp.BufferPool = &bufferPool{}
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	srv := &http.Server{Addr: args[0], Handler: rp, ReadHeaderTimeout: 5 * time.Second}
+	return srv.ListenAndServe()
+}
+
+// bufferPool lends 32 KiB buffers to the proxy's copies.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
+
+var wrkRequests = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+
+// wrkRate runs wrk against u and answers its requests per second; a run with
+// socket errors or non-2xx answers is an error.
+func wrkRate(ctx context.Context, wrk string, threads, conns int, d time.Duration, u string) (float64, error) {
+	out, err := exec.CommandContext(ctx, wrk, "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
+		"-d"+strconv.Itoa(int(d.Seconds()))+"s", u).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("wrk: %v: %s", err, out)
+	}
+	if bytes.Contains(out, []byte("Non-2xx")) || bytes.Contains(out, []byte("Socket errors")) {
+		return 0, fmt.Errorf("wrk saw errors:\n%s", out)
+	}
+	m := wrkRequests.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("no rate in wrk's output:\n%s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+// ratioOf is the median of the rounds' ratios of a to b ("–" without b).
+func ratioOf(a, b []float64) string {
+	var rs []float64
+	for i := range min(len(a), len(b)) {
+		if b[i] > 0 {
+			rs = append(rs, a[i]/b[i])
+		}
+	}
+	if len(rs) == 0 {
+		return "–"
+	}
+	return spread(rs, func(r float64) string { return fmt.Sprintf("%.2f×", r) })
+}
