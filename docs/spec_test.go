@@ -51,6 +51,8 @@ var contractOperations = map[string][]string{
 	"/api/lab/info":                                  {"GET"},
 	"/api/lab/events":                                {"GET"},
 	"/api/lab/faults/{service}":                      {"GET", "PUT"},
+	"/api/lab/read-model":                            {"GET"},  // cqrs only
+	"/api/lab/read-model/rebuild":                    {"POST"}, // cqrs only
 	"/api/lab/breakers":                              {"GET"},
 	"/healthz":                                       {"GET"},
 	"/readyz":                                        {"GET"},

@@ -29,6 +29,7 @@ var Scenarios = []Scenario{
 	{"a cancel racing a confirm never leaves an order stuck", cancelRacesConfirm},
 	{"seed data and lists", seedAndLists},
 	{"lists come in pages that a Link header chains", pages},
+	{"a step refused for good is compensated in reverse (where the flow compensates)", compensated},
 }
 
 func completes(s *Suite) {

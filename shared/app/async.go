@@ -43,6 +43,17 @@ type Async struct {
 	// ReadModel, when set, answers ordering's reads of orders from a model
 	// of its own that events keep (CQRS; see ReadModel).
 	ReadModel *ReadModel
+	// Orchestrated leaves the shared Choreography out: the base's own
+	// Reactions carry the whole flow (messaging's commands and replies).
+	Orchestrated bool
+	// NoEvents leaves the services' repositories undecorated: customers, the
+	// warehouse, shipping and billing announce nothing, and the base's own
+	// reactions publish what it needs (messaging's replies).
+	NoEvents bool
+	// Run, when set, runs beside every service of the base until the service
+	// stops; it tells the services apart by p.Config.Name (messaging's
+	// ordering watches its saga's deadlines there).
+	Run func(ctx context.Context, p *Parts)
 }
 
 // Reaction builds one service's handling of one event type from the service's parts.
@@ -74,7 +85,11 @@ var consumerRetry = messaging.RetryPolicy{Attempts: 10, Backoff: messaging.Backo
 // all returns the shared choreography with the variant's reactions added.
 func (a *Async) all() (Reactions, error) {
 	out := Reactions{}
-	for _, rs := range []Reactions{Choreography, a.Reactions} {
+	sets := []Reactions{Choreography, a.Reactions}
+	if a.Orchestrated {
+		sets = sets[1:]
+	}
+	for _, rs := range sets {
 		for service, byType := range rs {
 			if out[service] == nil {
 				out[service] = map[string]Reaction{}

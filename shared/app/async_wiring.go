@@ -112,19 +112,19 @@ func (s *asyncService) build(ctx context.Context, e *gin.Engine) (func(context.C
 	em := messaging.Emitter{Source: "/" + p.Config.Name, Style: s.a.Style, Tx: p.Outbox}
 	switch p.Config.Name {
 	case "customers":
-		p.Customers = customers.New(events.Customers(store.NewCustomers(db), em))
+		p.Customers = customers.New(announced[customers.Repository](s, store.NewCustomers(db), events.Customers, em))
 		customers.Routes(e, p.Customers)
 		return p.Customers.Seed, nil
 	case "warehouse":
-		p.Warehouse = warehouse.New(events.Warehouse(store.NewWarehouse(db), em))
+		p.Warehouse = warehouse.New(announced[warehouse.Repository](s, store.NewWarehouse(db), events.Warehouse, em))
 		warehouse.Routes(e, p.Warehouse)
 		return p.Warehouse.Seed, nil
 	case "shipping":
 		// No ports: the order and the address reach ShipOrder through the reactions.
-		p.Shipping = shipping.New(events.Shipping(store.NewShipments(db), em), nil, nil, p.Config.ShipDelay)
+		p.Shipping = shipping.New(announced[shipping.Repository](s, store.NewShipments(db), events.Shipping, em), nil, nil, p.Config.ShipDelay)
 		shipping.Routes(e, p.Shipping)
 	case "billing":
-		p.Billing = billing.New(events.Billing(store.NewInvoices(db), em), nil, nil)
+		p.Billing = billing.New(announced[billing.Repository](s, store.NewInvoices(db), events.Billing, em), nil, nil)
 		billing.Routes(e, p.Billing)
 	case "ordering":
 		ports, err := s.a.OrderingPorts(p)
@@ -160,6 +160,15 @@ func (s *asyncService) build(ctx context.Context, e *gin.Engine) (func(context.C
 	return nil, nil
 }
 
+// announced decorates a service's repository with its events, unless the base
+// announces none (Async.NoEvents).
+func announced[R any](s *asyncService, repo R, decorate func(R, messaging.Emitter) R, em messaging.Emitter) R {
+	if s.a.NoEvents {
+		return repo
+	}
+	return decorate(repo, em)
+}
+
 // start runs the relay, the consumer and, for a shipping service with a delay,
 // the shipper, until close.
 func (s *asyncService) start() {
@@ -171,6 +180,9 @@ func (s *asyncService) start() {
 	}
 	if s.viewer != nil {
 		s.wg.Go(func() { _ = s.viewer.Run(ctx) })
+	}
+	if s.a.Run != nil {
+		s.wg.Go(func() { s.a.Run(ctx, s.p) })
 	}
 	if s.p.Shipping != nil && s.p.Shipping.Delay() > 0 {
 		s.wg.Go(func() { runShipper(ctx, s.p) })

@@ -38,6 +38,12 @@ type Base struct {
 	// History says that ordering keeps each order's history and answers
 	// GET /api/orders/{orderId}/events (/api/lab/info's history feature).
 	History bool
+	// RefuseAbove, when set, marks a base whose flow undoes what it did when a
+	// step is refused for good (a saga's compensation): it returns the order
+	// total, in cents, above which billing refuses an order, from the stack's
+	// settings (0: none). The gateway announces it in /api/lab/info
+	// (features.refuseAbove), and the acceptance suite checks the compensation there.
+	RefuseAbove func(env config.Getenv) (int64, error)
 }
 
 // Broker reports whether the base needs RabbitMQ.

@@ -26,6 +26,14 @@ func BuildGateway(v Variant, cfg config.Gateway, env config.Getenv, log *slog.Lo
 			return nil, nil, fmt.Errorf("gateway: %w", err)
 		}
 	}
+	if b := v.base(); b.RefuseAbove != nil {
+		n, err := b.RefuseAbove(env)
+		if err != nil {
+			exts.close()
+			return nil, nil, fmt.Errorf("gateway: %w", err)
+		}
+		opts = append(opts, gateway.WithRefuseAbove(n))
+	}
 	info := make([]gateway.PatternInfo, 0, len(v.Patterns))
 	for _, p := range v.Patterns {
 		info = append(info, gateway.PatternInfo{Name: p.Name, Category: p.Category, Description: p.Description})

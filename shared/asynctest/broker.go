@@ -3,6 +3,7 @@ package asynctest
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,8 +56,9 @@ func fingerprint(s *acceptance.Suite, orderID string) string {
 // no order: the warehouse dead-letters both, with the reason, and goes on.
 func malformed(t *testing.T, fs *faultStack, s *acceptance.Suite) {
 	ch := fs.channel(t)
-	fs.publish(t, ch, messaging.OrderItemAdded, "not-an-event", []byte(`{"specversion": "1.0", "id":`))
-	fs.publish(t, ch, messaging.OrderItemAdded, "no-such-order", []byte(`{"specversion":"1.0","id":"no-such-order",`+
+	typ := fs.warehouseType(t)
+	fs.publish(t, ch, typ, "not-an-event", []byte(`{"specversion": "1.0", "id":`))
+	fs.publish(t, ch, typ, "no-such-order", []byte(`{"specversion":"1.0","id":"no-such-order",`+
 		`"source":"/test","type":"order.item-added","data":{"orderId":"no-such-order","itemId":"none"}}`))
 	dlq := fs.run.Names.DeadLetterQueue("warehouse")
 	var dead []amqp.Delivery
@@ -97,6 +99,22 @@ func (fs *faultStack) channel(t *testing.T) *amqp.Channel {
 }
 
 // publish sends body to the run's exchange as a persistent message of type typ.
+// warehouseType is a routing key that reaches the warehouse's queue:
+// order.item-added where the warehouse reacts to it, else the first type it handles
+// (a command of messaging).
+func (fs *faultStack) warehouseType(t *testing.T) string {
+	t.Helper()
+	topology, err := fs.v.Base.Async.Topology()
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := topology["warehouse"]
+	if len(types) == 0 || slices.Contains(types, messaging.OrderItemAdded) {
+		return messaging.OrderItemAdded
+	}
+	return types[0]
+}
+
 func (fs *faultStack) publish(t *testing.T, ch *amqp.Channel, typ, id string, body []byte) {
 	t.Helper()
 	err := ch.PublishWithContext(t.Context(), fs.run.Names.Exchange(), typ, false, false, amqp.Publishing{

@@ -25,6 +25,7 @@ type faultStack struct {
 	st    *stack.Stack
 	suite *acceptance.Suite
 	crash *crashHook
+	v     app.Variant
 }
 
 // Faults puts an asynchronous variant through the broker's failures, one after
@@ -57,7 +58,7 @@ func Faults(t *testing.T, v app.Variant) {
 
 func startFaultStack(t *testing.T, v app.Variant) *faultStack {
 	url := Broker(t)
-	fs := &faultStack{px: NewProxy(t, url), crash: &crashHook{}}
+	fs := &faultStack{px: NewProxy(t, url), crash: &crashHook{}, v: v}
 	// The crash is a pattern of the test's own, through the seam every pattern uses.
 	v.Patterns = append(slices.Clone(v.Patterns), &app.Pattern{Name: "crash", Extend: func(s app.Scope) (*app.Extension, error) {
 		if s.Service != "billing" {
@@ -110,16 +111,15 @@ type crashHook struct {
 	calls   atomic.Int32 // handler runs for the armed order
 }
 
-func (c *crashHook) around(typ string, h messaging.Handler) messaging.Handler {
-	if typ != messaging.OrderShipped {
-		return h
-	}
+// around wraps each of billing's handlers: whichever message brings billing
+// the armed order (order.shipped in a choreography, a command in messaging).
+func (c *crashHook) around(_ string, h messaging.Handler) messaging.Handler {
 	return func(ctx context.Context, ev messaging.Event) error {
 		if err := h(ctx, ev); err != nil {
 			return err
 		}
 		var id app.EventIDs
-		if armed, _ := c.orderID.Load().(string); ev.DecodeData(&id) == nil && id.OrderID == armed {
+		if armed, _ := c.orderID.Load().(string); armed != "" && ev.DecodeData(&id) == nil && id.OrderID == armed {
 			if c.calls.Add(1) == 1 {
 				c.px.Cut() // the transaction commits; the ack cannot reach the broker
 				time.AfterFunc(300*time.Millisecond, c.px.Restore)
@@ -129,7 +129,7 @@ func (c *crashHook) around(typ string, h messaging.Handler) messaging.Handler {
 	}
 }
 
-// crashBeforeAck: the order.shipped message comes again after the crash; the
+// crashBeforeAck: the message that made billing invoice comes again after the crash; the
 // inbox makes the redelivery a no-op, so the order has one invoice.
 func crashBeforeAck(t *testing.T, fs *faultStack, s *acceptance.Suite) {
 	o := s.CreateOrder(acceptance.SeedCustomerID)

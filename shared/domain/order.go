@@ -65,6 +65,9 @@ type Order struct {
 	Currency    string      `json:"currency"`
 	CreatedAt   time.Time   `json:"createdAt"`
 	UpdatedAt   time.Time   `json:"updatedAt"`
+	// Reason says why the flow cancelled a confirmed order (messaging's saga
+	// compensates a refused step); it is absent everywhere else.
+	Reason string `json:"reason,omitempty"`
 }
 
 // NewOrder is the input of an order creation.

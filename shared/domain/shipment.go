@@ -2,13 +2,15 @@ package domain
 
 import "time"
 
-// ShipmentStatus is the state of a shipment: PENDING → SHIPPED.
+// ShipmentStatus is the state of a shipment: PENDING → SHIPPED, and PENDING |
+// SHIPPED → CANCELED when a saga undoes it (messaging only).
 type ShipmentStatus string
 
 // The shipment states.
 const (
-	ShipmentPending ShipmentStatus = "PENDING"
-	ShipmentShipped ShipmentStatus = "SHIPPED"
+	ShipmentPending  ShipmentStatus = "PENDING"
+	ShipmentShipped  ShipmentStatus = "SHIPPED"
+	ShipmentCanceled ShipmentStatus = "CANCELED"
 )
 
 // ShipmentItem is one product line of a shipment.
@@ -31,7 +33,7 @@ type Shipment struct {
 
 // Ship moves a PENDING shipment to SHIPPED; shipping it again is a no-op.
 func (s *Shipment) Ship(now time.Time) bool {
-	if s.Status == ShipmentShipped {
+	if s.Status == ShipmentShipped || s.Status == ShipmentCanceled {
 		return false
 	}
 	s.Status, s.ShippedAt = ShipmentShipped, &now

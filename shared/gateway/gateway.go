@@ -26,6 +26,7 @@ type options struct {
 	base     string
 	patterns []PatternInfo
 	local    func() ServiceStates
+	refuse   int64 // the order total above which billing refuses (0: it refuses none)
 
 	history, readModel bool // what /api/lab/info says of the base's orders (WithOrders)
 }
@@ -62,6 +63,13 @@ func WithPatterns(base string, patterns []PatternInfo, local func() ServiceState
 // variant that uses a message broker.
 func WithEvents(h http.Handler) Option {
 	return func(o *options) { o.events = h }
+}
+
+// WithRefuseAbove announces in /api/lab/info (features.refuseAbove) that the
+// variant's flow compensates a refused step, and that billing refuses an order
+// whose total, in cents, is above n (messaging's saga).
+func WithRefuseAbove(n int64) Option {
+	return func(o *options) { o.refuse = n }
 }
 
 // gateway holds what the handlers share.

@@ -40,6 +40,9 @@ type Features struct {
 	// ReadModel: the reads of orders come from a read model that follows the
 	// writes (CQRS), so they carry a version and X-Read-Model-Lag.
 	ReadModel bool `json:"readModel"`
+	// RefuseAbove, when set, says that the flow undoes a refused step (a saga's
+	// compensation) and that billing refuses an order whose total is above it, in cents.
+	RefuseAbove int64 `json:"refuseAbove,omitempty"`
 }
 
 // ServiceHealth is what the gateway saw when it asked one service's /readyz.
@@ -56,7 +59,7 @@ type ServiceHealth struct {
 func (g *gateway) info(c *gin.Context) {
 	out := LabInfo{Variant: g.variant, Base: g.opts.base, Patterns: []string{},
 		Features: Features{Events: g.opts.events != nil, Faults: true, Patterns: len(g.opts.patterns) > 0,
-			History: g.opts.history, ReadModel: g.opts.readModel},
+			History: g.opts.history, ReadModel: g.opts.readModel, RefuseAbove: g.opts.refuse},
 		Services: make([]ServiceHealth, len(config.Services))}
 	if out.Base == "" {
 		out.Base = g.variant

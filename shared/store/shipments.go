@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -109,4 +111,29 @@ func scanShipment(row scanner) (domain.Shipment, error) {
 		&status, timeCol{&sh.CreatedAt}, nullTimeCol{&sh.ShippedAt})
 	sh.Status = domain.ShipmentStatus(status)
 	return sh, err
+}
+
+// CancelShipment marks the shipment of the order CANCELED, in one transaction
+// that locks it: the compensation of a saga that created it (messaging).
+// Cancelling it again, or an order without a shipment, changes nothing;
+// changed says whether this call cancelled it.
+func (s *Shipments) CancelShipment(ctx context.Context, orderID string) (bool, error) {
+	var changed bool
+	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		var status string
+		err := s.db.queryRow(ctx, "SELECT status FROM shipments WHERE order_id = ?"+s.db.ForUpdate(), orderID).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) || domain.ShipmentStatus(status) == domain.ShipmentCanceled {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		changed = true
+		_, err = s.db.exec(ctx, "UPDATE shipments SET status = ? WHERE order_id = ?", string(domain.ShipmentCanceled), orderID)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("cancel the shipment of order %s: %w", orderID, err)
+	}
+	return changed, nil
 }

@@ -1,0 +1,14 @@
+package messaging
+
+import (
+	"testing"
+
+	"github.com/microservice-patterns/lab/shared/app"
+	"github.com/microservice-patterns/lab/shared/asynctest"
+)
+
+// TestVariant runs everything a base is held to (asynctest.Suite): the
+// acceptance suite on SQLite and with every service on PostgreSQL — the
+// compensation scenario included, since the base compensates
+// (Base.RefuseAbove) — and, over RabbitMQ, the broker's faults.
+func TestVariant(t *testing.T) { asynctest.Suite(t, app.MustCompose(Base)) }
