@@ -24,7 +24,7 @@ COMPOSE_FILE := deploy/compose/compose.yaml
 IMAGE_STAGE  := .lab/image
 
 .DEFAULT_GOAL := run
-.PHONY: help run list doctor ui ui-fresh test test-ui smoke bench bench-gateway compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort
+.PHONY: help run list doctor ui ui-fresh test test-ui smoke bench bench-gateway compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort proto
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -142,6 +142,15 @@ k8s: ## print the Kubernetes manifests of a variant: make k8s VARIANT=retry | ku
 k8s-check: ## build every overlay of deploy/k8s and decode each object strictly (tools/k8scheck)
 	$(GO) -C tools vet ./...
 	$(GO) -C tools test -count=1 ./...
+
+proto: ## regenerate the grpc base's Go code from shared/proto (protoc from protobuf-compiler, the plugins pinned in tools/)
+	@command -v protoc >/dev/null || { echo "make: protoc is missing: apt-get install -y protobuf-compiler"; exit 1; }
+	protoc --proto_path=shared/proto \
+		--plugin=protoc-gen-go="$$($(GO) -C tools tool -n protoc-gen-go)" \
+		--plugin=protoc-gen-go-grpc="$$($(GO) -C tools tool -n protoc-gen-go-grpc)" \
+		--go_out=shared/proto --go_opt=paths=source_relative \
+		--go-grpc_out=shared/proto --go-grpc_opt=paths=source_relative \
+		shared/proto/lab/v1/lab.proto
 
 clean: ## remove the binaries, the built UI and the data of every variant (in data/, or LAB_DATA_DIR)
 	rm -rf bin data $(UI_DIR)/dist $(UI_DIR)/test-results $(if $(LAB_DATA_DIR),$(LAB_DATA_DIR))

@@ -8,6 +8,7 @@ import (
 	_ "github.com/microservice-patterns/lab/communication-patterns/event-carried-state-transfer"
 	_ "github.com/microservice-patterns/lab/communication-patterns/event-notification"
 	_ "github.com/microservice-patterns/lab/communication-patterns/event-sourcing"
+	_ "github.com/microservice-patterns/lab/communication-patterns/grpc"
 	_ "github.com/microservice-patterns/lab/communication-patterns/messaging"
 	_ "github.com/microservice-patterns/lab/communication-patterns/rest"
 )

@@ -28,7 +28,7 @@ func TestLookup(t *testing.T) {
 		}
 	}
 	for name, reason := range map[string]string{
-		"grpc":                    "make list",
+		"soap":                    "make list",
 		"rest+nothing":            "unknown pattern",
 		"rest+event-notification": "both communication bases",
 		"rest+retry+retry":        "named twice",

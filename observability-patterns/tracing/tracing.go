@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -23,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc/stats"
 
 	"github.com/microservice-patterns/lab/shared/messaging"
 	"github.com/microservice-patterns/lab/shared/telemetry"
@@ -53,12 +55,29 @@ func (t *tracer) middleware() []gin.HandlerFunc {
 	server := otelgin.Middleware(t.service,
 		otelgin.WithTracerProvider(t.tp), otelgin.WithPropagators(prop),
 		otelgin.WithMeterProvider(metricnoop.NewMeterProvider()),
-		otelgin.WithSpanNameFormatter(spanName))
+		otelgin.WithSpanNameFormatter(spanName), otelgin.WithFilter(notGRPC))
 	out := []gin.HandlerFunc{server, orderOfRequest}
 	if t.service == "gateway" {
 		out = []gin.HandlerFunc{dropIncoming, server, answerTraceparent, orderOfRequest}
 	}
 	return out
+}
+
+// notGRPC leaves a gRPC call to the span of otelgrpc's server handler (rpc),
+// which names it by its method: the grpc base serves its calls on the
+// service's HTTP port, through this middleware.
+func notGRPC(r *http.Request) bool {
+	return !strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc")
+}
+
+// rpc is the pattern in a base whose services call each other over gRPC
+// (grpc): otelgrpc's stats handlers record a client span for each call the
+// service makes and a server span for each it serves, and carry the trace
+// context and the baggage in the call's metadata.
+func (t *tracer) rpc() (client, server stats.Handler) {
+	opts := []otelgrpc.Option{otelgrpc.WithTracerProvider(t.tp), otelgrpc.WithPropagators(telemetry.Propagator),
+		otelgrpc.WithMeterProvider(metricnoop.NewMeterProvider())}
+	return otelgrpc.NewClientHandler(opts...), otelgrpc.NewServerHandler(opts...)
 }
 
 // spanName is a server span's name: {method} {route template}, or the method

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	eventnotification "github.com/microservice-patterns/lab/communication-patterns/event-notification"
+	grpcbase "github.com/microservice-patterns/lab/communication-patterns/grpc"
 	"github.com/microservice-patterns/lab/communication-patterns/rest"
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
@@ -135,6 +136,43 @@ func TestRestConfirmIsOneTrace(t *testing.T) {
 	for _, s := range spans {
 		if s.SpanKind() == trace.SpanKindServer && service(s) != "customers" && attr(s, telemetry.OrderKey) != o.ID {
 			t.Errorf("%s's span %q does not name the order", service(s), s.Name())
+		}
+	}
+}
+
+// TestGrpcConfirmIsOneTrace: in grpc, one confirm is one trace across the
+// gateway and the five services: ordering's gRPC calls are client spans of
+// otelgrpc, each callee's method a server span of it, under ordering's HTTP
+// server span.
+func TestGrpcConfirmIsOneTrace(t *testing.T) {
+	exp, gw := traced(t, grpcbase.Base)
+	o := telemetrytest.PlaceOrder(t, gw)
+	_, spans := traceOf(t, exp, o.Confirm)
+	if got := services(spans); !slices.Equal(got, all) {
+		t.Fatalf("the confirm's trace has spans of %v, want %v", got, all)
+	}
+	byID := map[trace.SpanID]sdktrace.ReadOnlySpan{}
+	for _, s := range spans {
+		byID[s.SpanContext().SpanID()] = s
+	}
+	for _, m := range []struct{ caller, callee, method string }{
+		{"ordering", "warehouse", "lab.v1.Warehouse/ConfirmReservation"},
+		{"ordering", "shipping", "lab.v1.Shipping/CreateShipment"},
+		{"ordering", "billing", "lab.v1.Billing/IssueInvoice"},
+		{"shipping", "ordering", "lab.v1.Ordering/GetOrder"},
+		{"billing", "customers", "lab.v1.Customers/GetCustomer"},
+	} {
+		server := find(spans, func(s sdktrace.ReadOnlySpan) bool {
+			client := byID[s.Parent().SpanID()]
+			return service(s) == m.callee && s.SpanKind() == trace.SpanKindServer && s.Name() == m.method &&
+				client != nil && service(client) == m.caller && client.SpanKind() == trace.SpanKindClient && client.Name() == m.method
+		})
+		if server == nil {
+			t.Errorf("no server span %s at %s whose parent is %s's client span of the call", m.method, m.callee, m.caller)
+			continue
+		}
+		if got := attr(server, "rpc.system.name") + attr(server, "rpc.system"); got != "grpc" {
+			t.Errorf("%s: rpc.system %q, want grpc", m.method, got)
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // Pattern is distributed tracing, as the lab's catalogue lists it.
-var Pattern = app.RegisterPattern(New(), "rest")
+var Pattern = app.RegisterPattern(New(), "rest", "grpc")
 
 // New returns the pattern; its options reach every service's providers (a
 // test gives the SDK's in-memory exporter with telemetry.WithSpanExporter).
@@ -43,6 +43,7 @@ func extend(s app.Scope, opts []telemetry.Option) (*app.Extension, error) {
 	return &app.Extension{
 		Tracing:    t.middleware(),
 		Call:       t.call,
+		RPC:        t.rpc,
 		Messaging:  t.messaging,
 		Statements: t.statement,
 		Close:      tel.Close,

@@ -10,7 +10,7 @@ import "github.com/microservice-patterns/lab/shared/app"
 // always reaches ordering and learns why it fails.
 var Pattern = app.RegisterPattern(app.CallsPattern("circuit-breaker",
 	"a service stops calling a failing one for a while and fails fast instead (sony/gobreaker)",
-	loadSettings, extend), "rest", "event-notification")
+	loadSettings, extend), "rest", "event-notification", "grpc")
 
 // extend gives a service breakers of its own for its calls, one per callee.
 func extend(s app.Scope, settings settings) *app.Extension {

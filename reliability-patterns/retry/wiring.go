@@ -17,7 +17,7 @@ import (
 // request is never sent twice behind its back.
 var Pattern = app.RegisterPattern(app.CallsPattern("retry",
 	"transient failures retried with exponential backoff and full jitter, within a budget",
-	loadSettings, extend), "rest", "event-notification")
+	loadSettings, extend), "rest", "event-notification", "grpc")
 
 // extend gives a service's calls retries, counted per callee.
 func extend(s app.Scope, settings settings) *app.Extension {

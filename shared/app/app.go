@@ -3,7 +3,9 @@
 // process (Main), or all of them in one process for tests (shared/stack).
 //
 // A base (Base) says how the services talk: HTTP ports for ordering, or
-// events over RabbitMQ (Async). A pattern (Pattern) gives each service it
+// events over RabbitMQ (Async), or calls of its own that it serves and
+// makes (Serve, Readers: gRPC), which still go through the patterns' wrappers
+// (Deps.WrapCalls). A pattern (Pattern) gives each service it
 // touches an Extension: inbound middleware, a wrapper for each outbound call
 // (given the callee's name), operator routes, its state for
 // /api/lab/patterns, and a close function — built anew for every service, so
@@ -35,6 +37,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"google.golang.org/grpc/stats"
 
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/faults"
@@ -45,16 +48,49 @@ import (
 
 // Deps is what the wiring of one service can draw on.
 type Deps struct {
-	Config config.Service
-	Env    config.Getenv // the stack's environment: a base reads its own settings from it
-	Log    *slog.Logger
-	calls  func(callee string) *http.Client
-	faults *faults.Injector // the service's fault injection: a service that is down consumes no event
+	Config   config.Service
+	Env      config.Getenv // the stack's environment: a base reads its own settings from it
+	Log      *slog.Logger
+	calls    func(callee string) *http.Client
+	wrap     func(callee string, next http.RoundTripper) http.RoundTripper
+	rpcStats func() (client, server []stats.Handler)
+	// onClose registers what the wiring started, to stop when the service stops
+	onClose func(func())
+	faults  *faults.Injector // the service's fault injection: a service that is down consumes no event
 }
 
 // HTTPFor returns the client for this service's calls to callee: its transport
 // went through every pattern's wrapper for that callee.
 func (d Deps) HTTPFor(callee string) *http.Client { return d.calls(callee) }
+
+// RPCStats returns the patterns' stats handlers (Extension.RPC) of the gRPC
+// calls the service makes and of those it serves.
+func (d Deps) RPCStats() (client, server []stats.Handler) {
+	if d.rpcStats == nil {
+		return nil, nil
+	}
+	return d.rpcStats()
+}
+
+// WrapCalls puts the patterns' wrappers of the calls to callee around next,
+// for a base whose calls do not go over net/http (grpc adapts each call to a
+// request through them); a pattern that observes gRPC calls itself
+// (Extension.RPC) is left out. Ask it once per callee: a pattern keeps its
+// state (a breaker, a counter) per wrapper.
+func (d Deps) WrapCalls(callee string, next http.RoundTripper) http.RoundTripper {
+	if d.wrap == nil {
+		return next
+	}
+	return d.wrap(callee, next)
+}
+
+// OnClose has f run when the service stops, before its database closes: a
+// base stops there what its wiring started (its connections to the others).
+func (d Deps) OnClose(f func()) {
+	if d.onClose != nil {
+		d.onClose(f)
+	}
+}
 
 // hold is what the service's consumer waits for before each event: that the
 // service is not down (its fault injection); nil without fault injection.
@@ -90,7 +126,7 @@ func Build(ctx context.Context, v Variant, cfg config.Service, env config.Getenv
 		return nil, fmt.Errorf("%s: open database: %w", cfg.Name, err)
 	}
 	db.Observe(exts.statements())
-	d := Deps{Config: cfg, Env: env, Log: log, calls: exts.clients(cfg.HTTPTimeout), faults: in}
+	d := Deps{Config: cfg, Env: env, Log: log, calls: exts.clients(cfg.HTTPTimeout), wrap: exts.wrapRPC, rpcStats: exts.rpcStats, faults: in}
 	w := syncWiring(v, db, d)
 	if v.Broker() {
 		if w, err = asyncWiring(ctx, v, db, d, exts); err != nil {
@@ -109,7 +145,11 @@ func Build(ctx context.Context, v Variant, cfg config.Service, env config.Getenv
 		closeAll()
 		return nil, fmt.Errorf("%s: %w", cfg.Name, err)
 	}
-	return &Service{Handler: e, Close: closeAll}, nil
+	var h http.Handler = e
+	if v.base().Serve != nil && !v.Broker() {
+		h = httpx.CleartextHTTP2(e) // the base's own calls (gRPC) share the port
+	}
+	return &Service{Handler: h, Close: closeAll}, nil
 }
 
 // wiring is how Build makes one service: its readiness checks, its routes
@@ -124,10 +164,11 @@ type wiring struct {
 // syncWiring wires a service of a synchronous base.
 func syncWiring(v Variant, db *store.DB, d Deps) *wiring {
 	var stops []func() // what register started: stopped before the database closes
+	checks := map[string]httpx.Check{"database": db.Ping}
 	return &wiring{
-		checks: map[string]httpx.Check{"database": db.Ping},
+		checks: checks,
 		register: func(ctx context.Context, e *gin.Engine) error {
-			return register(ctx, v.base(), e, db, d, func(stop func()) { stops = append(stops, stop) })
+			return register(ctx, v.base(), e, db, d, func(stop func()) { stops = append(stops, stop) }, checks)
 		},
 		close: func() error {
 			for _, stop := range stops {

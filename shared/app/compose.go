@@ -11,11 +11,14 @@ import (
 	"sync"
 
 	"github.com/gin-gonic/gin"
+	"google.golang.org/grpc/stats"
 
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/gateway"
+	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/messaging"
 	"github.com/microservice-patterns/lab/shared/services/ordering"
+	"github.com/microservice-patterns/lab/shared/services/shipping"
 	"github.com/microservice-patterns/lab/shared/store"
 )
 
@@ -44,6 +47,22 @@ type Base struct {
 	// settings (0: none). The gateway announces it in /api/lab/info
 	// (features.refuseAbove), and the acceptance suite checks the compensation there.
 	RefuseAbove func(env config.Getenv) (int64, error)
+	// Readers gives the shipping and billing services of a synchronous base
+	// their readers of orders and customers (default: HTTP clients).
+	Readers func(d Deps) (Readers, error)
+	// Serve, when set, serves what other services call on this one its own
+	// way (gRPC …) in place of the /internal/ routes: it is given the
+	// service's engine and its core (*customers.Service, *ordering.Service …),
+	// and returns the readiness checks to add to /readyz (what it starts it
+	// stops with Deps.OnClose). The service's listener then also speaks
+	// cleartext HTTP/2.
+	Serve func(e *gin.Engine, core any, d Deps) (map[string]httpx.Check, error)
+}
+
+// Readers are what shipping and billing read from the other services.
+type Readers struct {
+	Orders    shipping.Orders // satisfies billing.Orders too
+	Customers shipping.Customers
 }
 
 // Broker reports whether the base needs RabbitMQ.
@@ -93,6 +112,10 @@ type Extension struct {
 	// Call wraps the transport of this service's calls to callee (a service's
 	// name). It is asked once per callee.
 	Call func(callee string, next http.RoundTripper) http.RoundTripper
+	// RPC, when set, observes the gRPC calls of a base that makes them (grpc):
+	// it returns the stats handlers of the calls the service makes and of
+	// those it serves (otelgrpc's). Call then wraps none of those calls.
+	RPC func() (client, server stats.Handler)
 	// Admin adds the pattern's operator routes; they are mounted under /admin/.
 	Admin func(r gin.IRouter)
 	// State reports the pattern's state at this service for /api/lab/patterns.

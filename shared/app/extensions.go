@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/otel/attribute"
+	"google.golang.org/grpc/stats"
 
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/gateway"
@@ -101,6 +102,34 @@ func (xs extensions) wrap(callee string, next http.RoundTripper) http.RoundTripp
 		}
 	}
 	return next
+}
+
+// wrapRPC is wrap for the calls of a base that talks gRPC: a pattern that
+// observes them itself (RPC) does not wrap them as well.
+func (xs extensions) wrapRPC(callee string, next http.RoundTripper) http.RoundTripper {
+	for i := len(xs) - 1; i >= 0; i-- {
+		if xs[i].Call != nil && xs[i].RPC == nil {
+			next = xs[i].Call(callee, next)
+		}
+	}
+	return next
+}
+
+// rpcStats returns the patterns' stats handlers of the gRPC calls a service
+// makes and of those it serves, in the variant's order.
+func (xs extensions) rpcStats() (client, server []stats.Handler) {
+	for _, x := range xs {
+		if x.RPC != nil {
+			c, s := x.RPC()
+			if c != nil {
+				client = append(client, c)
+			}
+			if s != nil {
+				server = append(server, s)
+			}
+		}
+	}
+	return client, server
 }
 
 // baseTransport is the transport every service-to-service call starts from.

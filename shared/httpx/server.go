@@ -70,6 +70,12 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
 		WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: ServerMaxHeaderBytes,
 		BaseContext: func(net.Listener) context.Context { return base }}
+	if _, ok := h.(cleartextHTTP2); ok {
+		var p http.Protocols
+		p.SetHTTP1(true)
+		p.SetUnencryptedHTTP2(true)
+		srv.Protocols = &p
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -100,3 +106,10 @@ func Stopping(ctx context.Context) <-chan struct{} {
 	ch, _ := ctx.Value(stoppingKey{}).(<-chan struct{})
 	return ch
 }
+
+// CleartextHTTP2 marks h as a handler that also speaks HTTP/2 without TLS
+// (h2c with prior knowledge, as a gRPC client does): Serve then accepts
+// HTTP/1.1 and h2c on the one listener, and its graceful shutdown covers both.
+func CleartextHTTP2(h http.Handler) http.Handler { return cleartextHTTP2{h} }
+
+type cleartextHTTP2 struct{ http.Handler }
