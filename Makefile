@@ -24,7 +24,7 @@ COMPOSE_FILE := deploy/compose/compose.yaml
 IMAGE_STAGE  := .lab/image
 
 .DEFAULT_GOAL := run
-.PHONY: help run list doctor ui ui-fresh test test-ui smoke bench bench-gateway compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort proto
+.PHONY: help run list doctor ui ui-fresh test test-ui smoke bench bench-gateway compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort proto drill-replicas
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -32,8 +32,8 @@ help: ## list the targets
 
 run: run-rest ## run the baseline variant (rest): open http://localhost:8080, Ctrl-C stops it
 
-run-%: $(LAB) ui-fresh ## run a variant: make run-event-notification, make run-event-notification+retry
-	@$(LAB) run $*
+run-%: $(LAB) ui-fresh ## run a variant: make run-event-notification, make run-event-notification+retry; REPLICAS=2 runs two instances of each service on PostgreSQL
+	@$(if $(REPLICAS),LAB_REPLICAS=$(REPLICAS) )$(LAB) run $*
 
 list: $(LAB) ## list the bases, the patterns and the combinations tested
 	@$(LAB) list
@@ -49,6 +49,9 @@ smoke-%: $(LAB) ## the same for another variant: make smoke-retry
 
 drill-abort: ## the abort drill, longer: 800 orders of clients that give up, kill -9 of ordering, then the invariants
 	LAB_DRILL_ROUNDS=$${LAB_DRILL_ROUNDS:-800} LAB_PORT_BASE=$${LAB_PORT_BASE:-58080} $(GO) test -count=1 -timeout 10m -v -run TestDrill_abortAndKill ./shared/acceptance/
+
+drill-replicas: ## the replica drill, longer: 2 instances of each service on PostgreSQL, 1500 orders, kill -9 of one instance of each in turn and again
+	LAB_DRILL_ORDERS=$${LAB_DRILL_ORDERS:-1500} LAB_PORT_BASE=$${LAB_PORT_BASE:-57080} $(GO) test -count=1 -timeout 10m -v -run TestDrill_killReplicas ./shared/acceptance/
 
 compare: $(LAB) ## measure every variant under the same load, in interleaved rounds: writes data/comparison.md and .svg (VARIANTS="rest tracing …", COMPARE="-rounds 5")
 	@$(LAB) compare $(COMPARE) $(VARIANTS)

@@ -51,7 +51,9 @@ alone (circuit-breaker) is rest plus that pattern.
 Settings come from the environment, with defaults that need nothing set:
   LAB_PORT_BASE (8080: the gateway; the services on the next five ports; auth on the sixth),
   GATEWAY_ADDR and <SERVICE>_ADDR, <SERVICE>_URL, LAB_DATA_DIR, AMQP_URL, LOG_LEVEL,
-  LOG_FORMAT, LAB_READY_TIMEOUT, LAB_STOP_GRACE, NO_COLOR.
+  LOG_FORMAT, LAB_READY_TIMEOUT, LAB_STOP_GRACE, NO_COLOR;
+  LAB_REPLICAS (1: instances of every service, the k-th 20·k ports above the first, on
+  PostgreSQL), LAB_DATABASE (sqlite, or postgres: a schema per service), LAB_POSTGRES_URL.
 `
 
 // dispatch runs one command of the runner.

@@ -47,9 +47,20 @@ func names() []string {
 
 // names returns the processes of this lab in start order: the extra
 // processes of its patterns (the identity provider …), which the services
-// need from their start, then the services, then the gateway.
+// need from their start, then the services (every instance of each, with
+// LAB_REPLICAS: warehouse, warehouse-2 …), then the gateway.
 func (l *lab) names() []string {
-	return append(l.variant.ProcessNames(config.Env), names()...)
+	out := l.variant.ProcessNames(config.Env)
+	for _, svc := range config.Services {
+		if ins := l.cfg.Instances[svc]; len(ins) > 1 {
+			for _, in := range ins {
+				out = append(out, in.Name)
+			}
+			continue
+		}
+		out = append(out, svc)
+	}
+	return append(out, "gateway")
 }
 
 // selfCommand runs one process of the variant with this very binary:
@@ -59,7 +70,7 @@ func (l *lab) selfCommand(name string) *exec.Cmd {
 	if err != nil {
 		self = os.Args[0]
 	}
-	return exec.Command(self, "serve", l.variant.Name, name)
+	return exec.Command(self, "serve", l.variant.Name, config.ServiceOf(name))
 }
 
 // run starts the lab and keeps it running until ctx is done (Ctrl-C) or a process dies.
@@ -97,7 +108,13 @@ func (l *lab) run(ctx context.Context) error {
 // each is ready. It answers how long the processes took to be ready. On an
 // error nothing is left running.
 func (l *lab) start(ctx context.Context) (*fleet, time.Duration, error) {
+	if err := l.checkReplicas(); err != nil {
+		return nil, 0, err
+	}
 	if err := checkPorts(l.names(), l.cfg.Addrs); err != nil {
+		return nil, 0, err
+	}
+	if err := l.prepareDatabase(ctx); err != nil {
 		return nil, 0, err
 	}
 	if l.variant.Broker() {
@@ -151,6 +168,7 @@ func (l *lab) spawn() (*fleet, error) {
 func (l *lab) procCommand(name string) *exec.Cmd {
 	cmd := l.command(name)
 	cmd.Dir, cmd.Env = l.root, append(os.Environ(), l.env()...)
+	cmd.Env = append(cmd.Env, l.instanceEnv(name)...)
 	if l.procEnv != nil {
 		cmd.Env = append(cmd.Env, l.procEnv(name)...)
 	}
@@ -171,9 +189,14 @@ func (l *lab) env() []string {
 	env := []string{"LAB_VARIANT=" + l.variant.Name, "LAB_DATA_DIR=" + l.dataDir()}
 	urls := l.cfg.URLs.ByName()
 	for _, name := range l.names() {
+		if config.ServiceOf(name) != name {
+			continue // a second instance: instanceEnv says where it listens
+		}
 		upper := strings.ToUpper(name)
 		env = append(env, upper+"_ADDR="+l.cfg.Addrs[name])
-		if u, ok := urls[name]; ok {
+		if ins := l.cfg.Instances[name]; len(ins) > 1 {
+			env = append(env, upper+"_URL="+l.cfg.InstanceURLs(name, 0))
+		} else if u, ok := urls[name]; ok {
 			env = append(env, upper+"_URL="+u)
 		} else if u, ok := l.cfg.URLOf[name]; ok && name != "gateway" {
 			env = append(env, upper+"_URL="+u)
@@ -182,6 +205,7 @@ func (l *lab) env() []string {
 	if l.cfg.RunID != "" {
 		env = append(env, "LAB_RUN_ID="+l.cfg.RunID)
 	}
+	env = append(env, l.databaseEnv()...)
 	return append(env, l.companionEnv...)
 }
 

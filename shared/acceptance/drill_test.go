@@ -83,6 +83,7 @@ func TestDrill_abortAndKill(t *testing.T) {
 type drillLab struct {
 	bin, dir, gateway string
 	env               []string
+	own               map[string][]string // settings of one process's own (an instance's address)
 	urls              map[string]string
 	mu                sync.Mutex
 	procs             map[string]*exec.Cmd
@@ -95,16 +96,7 @@ func startDrillLab(t *testing.T) *drillLab {
 		t.Fatal(err)
 	}
 	d := &drillLab{dir: t.TempDir(), procs: map[string]*exec.Cmd{}, urls: map[string]string{}}
-	d.bin = os.Getenv("LAB_DRILL_BIN")
-	if d.bin == "" {
-		// The lab's binary runs one service: lab serve rest <service>.
-		d.bin = filepath.Join(t.TempDir(), "lab")
-		build := exec.Command("go", "build", "-o", d.bin, "./cmd/lab")
-		build.Dir = root
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("build the rest variant: %v\n%s", err, out)
-		}
-	}
+	d.bin = buildDrillBin(t, root)
 	base := 58080
 	if v, err := strconv.Atoi(os.Getenv("LAB_PORT_BASE")); err == nil && v > 0 {
 		base = v
@@ -134,11 +126,28 @@ func startDrillLab(t *testing.T) *drillLab {
 	return d
 }
 
-// start runs one process and waits until it is ready.
+// buildDrillBin builds the lab's binary, which runs one service: lab serve
+// rest <service>; LAB_DRILL_BIN names another build instead.
+func buildDrillBin(t *testing.T, root string) string {
+	t.Helper()
+	if bin := os.Getenv("LAB_DRILL_BIN"); bin != "" {
+		return bin
+	}
+	bin := filepath.Join(t.TempDir(), "lab")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/lab")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the rest variant: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// start runs one process (a service, an instance such as warehouse-2, or the
+// gateway) and waits until it is ready.
 func (d *drillLab) start(t *testing.T, name string) {
 	t.Helper()
-	cmd := exec.Command(d.bin, "serve", "rest", name)
-	cmd.Env = d.env
+	cmd := exec.Command(d.bin, "serve", "rest", config.ServiceOf(name))
+	cmd.Env = append(append([]string(nil), d.env...), d.own[name]...)
 	log, err := os.Create(filepath.Join(d.dir, name+".log"))
 	if err != nil {
 		t.Fatal(err)

@@ -126,7 +126,7 @@ func Build(ctx context.Context, v Variant, cfg config.Service, env config.Getenv
 		return nil, fmt.Errorf("%s: open database: %w", cfg.Name, err)
 	}
 	db.Observe(exts.statements())
-	d := Deps{Config: cfg, Env: env, Log: log, calls: exts.clients(cfg.HTTPTimeout), wrap: exts.wrapRPC, rpcStats: exts.rpcStats, faults: in}
+	d := Deps{Config: cfg, Env: env, Log: log, calls: exts.clients(cfg.HTTPTimeout, cfg.Instances), wrap: exts.wrapRPC, rpcStats: exts.rpcStats, faults: in}
 	w := syncWiring(v, db, d)
 	if v.Broker() {
 		if w, err = asyncWiring(ctx, v, db, d, exts); err != nil {

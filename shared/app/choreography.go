@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/messaging"
 )
 
@@ -22,10 +24,18 @@ var Choreography = Reactions{
 		messaging.OrderConfirmed: Local(func(ctx context.Context, p *Parts, id EventIDs) error {
 			return p.Warehouse.ConfirmOrder(ctx, id.OrderID)
 		}),
-		messaging.OrderCanceled: Local(func(ctx context.Context, p *Parts, id EventIDs) error {
+		messaging.OrderCanceled: InTx(func(ctx context.Context, p *Parts, ev messaging.Event) error {
+			id, err := afterReservations(ctx, p, ev, false)
+			if err != nil {
+				return err
+			}
 			return p.Warehouse.CancelOrder(ctx, id.OrderID)
 		}),
-		messaging.OrderItemRemoved: Local(func(ctx context.Context, p *Parts, id EventIDs) error {
+		messaging.OrderItemRemoved: InTx(func(ctx context.Context, p *Parts, ev messaging.Event) error {
+			id, err := afterReservations(ctx, p, ev, true)
+			if err != nil {
+				return err
+			}
 			return p.Warehouse.CancelItem(ctx, id.OrderID, id.ItemID)
 		}),
 	},
@@ -37,6 +47,45 @@ var Choreography = Reactions{
 			return p.Ordering.MarkCompleted(ctx, id.OrderID)
 		}),
 	},
+}
+
+// afterReservations keeps the order of one order's events at the warehouse
+// when its instances compete on their queue (replicas): a removal or a cancel
+// must not overtake the order.item-added of an item, which another instance
+// may be handling at this very moment — the cancel would find nothing to
+// release, and the late reservation would hold stock for good. A fat event
+// (event-carried state transfer, event sourcing) names the order's items:
+// while one of them (the removed one, for a removal) has no reservation yet,
+// the event is retried, in place, until its item-added has been handled. A
+// thin event names no item; there the warehouse's item-added reads the order
+// from its owner, and reserves nothing for an item that has moved on.
+func afterReservations(ctx context.Context, p *Parts, ev messaging.Event, itemOnly bool) (EventIDs, error) {
+	var o struct {
+		EventIDs
+		Items []struct {
+			ItemID string `json:"itemId"`
+		} `json:"items"`
+	}
+	if err := ev.DecodeData(&o); err != nil {
+		return EventIDs{}, err
+	}
+	if len(o.Items) == 0 {
+		return o.EventIDs, nil
+	}
+	list, err := p.Warehouse.Reservations(ctx, o.OrderID, domain.Page{})
+	if err != nil {
+		return EventIDs{}, messaging.Retryable(err)
+	}
+	held := map[string]bool{}
+	for _, r := range list {
+		held[r.ItemID] = true
+	}
+	for _, it := range o.Items {
+		if (!itemOnly || it.ItemID == o.ItemID) && !held[it.ItemID] {
+			return EventIDs{}, messaging.Retryable(fmt.Errorf("item %s of order %s has no reservation yet: its order.item-added comes first", it.ItemID, o.OrderID))
+		}
+	}
+	return o.EventIDs, nil
 }
 
 // EventIDs are the ids an event's data carries, thin or fat (those that apply).

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"google.golang.org/grpc/stats"
 
+	"github.com/microservice-patterns/lab/shared/balance"
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/gateway"
 	"github.com/microservice-patterns/lab/shared/httpx"
@@ -50,8 +51,11 @@ func extend(v Variant, service string, env config.Getenv, log *slog.Logger) (ext
 
 // clients returns the function that makes the client of each callee: one
 // transport per callee, wrapped by each pattern in turn, the first pattern
-// named outermost. Each callee's client is made once and kept.
-func (xs extensions) clients(timeout time.Duration) func(callee string) *http.Client {
+// named outermost. Under the wrappers, a callee with several instances
+// (instances, from its <SERVICE>_URL) gets a balancing transport
+// (shared/balance), so that a retry or a breaker sees one callee whichever
+// instance answers. Each callee's client is made once and kept.
+func (xs extensions) clients(timeout time.Duration, instances map[string][]string) func(callee string) *http.Client {
 	made := map[string]*http.Client{}
 	var mu sync.Mutex
 	return func(callee string) *http.Client {
@@ -60,7 +64,7 @@ func (xs extensions) clients(timeout time.Duration) func(callee string) *http.Cl
 		if c := made[callee]; c != nil {
 			return c
 		}
-		c := &http.Client{Transport: xs.wrap(callee, baseTransport()), Timeout: timeout}
+		c := &http.Client{Transport: xs.wrap(callee, balanced(callee, instances[callee], baseTransport())), Timeout: timeout}
 		made[callee] = c
 		return c
 	}
@@ -138,6 +142,19 @@ func baseTransport() http.RoundTripper {
 	t.Proxy = nil // the services are reached directly, never through a proxy named by the environment
 	t.MaxIdleConnsPerHost = 64
 	return t
+}
+
+// balanced returns next, or a transport that spreads the calls over the
+// callee's instances when it has more than one.
+func balanced(callee string, urls []string, next http.RoundTripper) http.RoundTripper {
+	if len(urls) < 2 {
+		return next
+	}
+	p, err := balance.NewPool(callee, urls, next)
+	if err != nil { // config checked the URLs; a malformed one calls the first instance only
+		return next
+	}
+	return p.Transport(next)
 }
 
 // stages returns the engine options that put the patterns' middleware in their slots.

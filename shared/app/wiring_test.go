@@ -54,7 +54,7 @@ func TestDeps_HTTPFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := Deps{Config: config.Service{URLs: config.URLs{Customers: srv.URL, Warehouse: srv.URL, Shipping: srv.URL,
-		Billing: srv.URL, Ordering: srv.URL}}, Log: slog.New(slog.DiscardHandler), calls: exts.clients(time.Second)}
+		Billing: srv.URL, Ordering: srv.URL}}, Log: slog.New(slog.DiscardHandler), calls: exts.clients(time.Second, nil)}
 	ports, err := SyncOrderingPorts(d)
 	if err != nil {
 		t.Fatal(err)

@@ -63,3 +63,31 @@ func options(tb testing.TB, v app.Variant) stack.Options {
 	}
 	return NewRun(tb, v, Broker(tb)).Options
 }
+
+// AcceptanceReplicas runs the acceptance suite against v with n instances of
+// every service in this process, all on PostgreSQL (one schema per service,
+// shared by its instances): the gateway and the service-to-service calls
+// balance over the instances, every instance runs its relay on the shared
+// outbox, and the instances of a service compete on its queue.
+func AcceptanceReplicas(t *testing.T, v app.Variant, n int) {
+	opts := options(t, v)
+	opts.Replicas = n
+	opts.DatabaseURLs = map[string]string{}
+	for _, svc := range config.Services {
+		opts.DatabaseURLs[svc] = testenv.PostgresSchema(t)
+	}
+	acceptance.RunInProcess(t, v, acceptance.Options{Stack: opts})
+}
+
+// BenchmarkReplicas measures the whole order flow of v (acceptance.BenchmarkFlow)
+// with n instances of every service in this process, all on PostgreSQL; n = 1
+// is the same lab on the same database with one instance each, to compare with.
+func BenchmarkReplicas(b *testing.B, v app.Variant, n int) {
+	opts := options(b, v)
+	opts.Replicas = n
+	opts.DatabaseURLs = map[string]string{}
+	for _, svc := range config.Services {
+		opts.DatabaseURLs[svc] = testenv.PostgresSchema(b)
+	}
+	acceptance.BenchmarkFlow(b, v, opts)
+}

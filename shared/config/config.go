@@ -23,12 +23,15 @@ var DefaultPorts = map[string]int{
 
 // Service is what a service process needs to know.
 type Service struct {
-	Name        string        // customers, ordering, warehouse, shipping or billing
-	Variant     string        // the running variant, e.g. rest (the binary knows it)
-	Addr        string        // listen address, <NAME>_ADDR
-	DatabaseURL string        // <NAME>_DATABASE_URL; empty means the SQLite file
-	SQLitePath  string        // <LAB_DATA_DIR>/<variant>/<name>.db
-	URLs        URLs          // where the other services are
+	Name        string // customers, ordering, warehouse, shipping or billing
+	Variant     string // the running variant, e.g. rest (the binary knows it)
+	Addr        string // listen address, <NAME>_ADDR
+	DatabaseURL string // <NAME>_DATABASE_URL; empty means the SQLite file
+	SQLitePath  string // <LAB_DATA_DIR>/<variant>/<name>.db
+	URLs        URLs   // where the other services are (the first instance of each)
+	// Instances are the base URLs of every instance of each service: a
+	// <SERVICE>_URL may list several, separated by commas.
+	Instances   map[string][]string
 	AMQPURL     string        // AMQP_URL
 	RunID       string        // LAB_RUN_ID: isolates broker names between runs
 	ShipDelay   time.Duration // SHIPPING_DELAY
@@ -49,9 +52,12 @@ type Gateway struct {
 	Addr    string // GATEWAY_ADDR
 	UIDist  string // UI_DIST: the built UI, served at /
 	URLs    URLs
-	AMQPURL string
-	RunID   string
-	Log     Log
+	// Instances are the base URLs of every instance of each service (a
+	// comma-separated <SERVICE>_URL); the gateway balances its calls over them.
+	Instances map[string][]string
+	AMQPURL   string
+	RunID     string
+	Log       Log
 	// UpstreamTimeout bounds one proxied request (GATEWAY_UPSTREAM_TIMEOUT).
 	UpstreamTimeout time.Duration
 	// ReadTimeout bounds reading one request's body (GATEWAY_READ_TIMEOUT).
@@ -103,6 +109,7 @@ func LoadService(name, variant string, env Getenv) (Service, error) {
 		DatabaseURL: r.str(upper+"_DATABASE_URL", ""),
 		SQLitePath:  filepath.Join(r.str("LAB_DATA_DIR", "data"), variant, name+".db"),
 		URLs:        loadURLs(&r),
+		Instances:   loadInstances(&r),
 		AMQPURL:     r.str("AMQP_URL", "amqp://guest:guest@localhost:5672/"),
 		RunID:       r.str("LAB_RUN_ID", ""),
 		ShipDelay:   r.duration("SHIPPING_DELAY", 300*time.Millisecond),
@@ -144,6 +151,7 @@ func LoadGateway(env Getenv) (Gateway, error) {
 		Addr:            r.str("GATEWAY_ADDR", "127.0.0.1:8080"),
 		UIDist:          r.str("UI_DIST", filepath.Join("ui-frontend", "dist")),
 		URLs:            loadURLs(&r),
+		Instances:       loadInstances(&r),
 		AMQPURL:         r.str("AMQP_URL", "amqp://guest:guest@localhost:5672/"),
 		RunID:           r.str("LAB_RUN_ID", ""),
 		Log:             loadLog(&r),
@@ -163,11 +171,27 @@ func LoadGateway(env Getenv) (Gateway, error) {
 }
 
 func loadURLs(r *reader) URLs {
-	def := func(name string) string {
-		return r.str(strings.ToUpper(name)+"_URL", fmt.Sprintf("http://127.0.0.1:%d", DefaultPorts[name]))
-	}
+	def := func(name string) string { return loadInstanceURLs(r, name)[0] }
 	return URLs{Customers: def("customers"), Ordering: def("ordering"), Warehouse: def("warehouse"),
 		Shipping: def("shipping"), Billing: def("billing")}
+}
+
+// loadInstanceURLs reads the URLs of a service's instances: its <SERVICE>_URL,
+// one URL or several separated by commas.
+func loadInstanceURLs(r *reader, name string) []string {
+	urls := SplitURLs(r.str(strings.ToUpper(name)+"_URL", ""))
+	if len(urls) == 0 {
+		urls = []string{fmt.Sprintf("http://127.0.0.1:%d", DefaultPorts[name])}
+	}
+	return urls
+}
+
+func loadInstances(r *reader) map[string][]string {
+	out := map[string][]string{}
+	for _, name := range Services {
+		out[name] = loadInstanceURLs(r, name)
+	}
+	return out
 }
 
 func loadLog(r *reader) Log {

@@ -21,6 +21,15 @@ type Runner struct {
 	NoColor      bool              // NO_COLOR: any value turns colours off
 	ReadyTimeout time.Duration     // LAB_READY_TIMEOUT: how long the services may take to be ready
 	StopGrace    time.Duration     // LAB_STOP_GRACE: how long a process may take to stop before it is killed
+	// Replicas is how many instances of every service run (LAB_REPLICAS,
+	// default 1); Instances lays them out by service, the first at Addrs[service].
+	Replicas  int
+	Instances map[string][]Instance
+	// Database is where the services keep their data (LAB_DATABASE): sqlite
+	// (the default with one instance) or postgres (the default with more);
+	// PostgresURL is the server (LAB_POSTGRES_URL), one schema per service.
+	Database    string
+	PostgresURL string
 }
 
 // LoadRunner reads the configuration of the lab runner.
@@ -42,7 +51,7 @@ func LoadRunner(env Getenv) (Runner, error) {
 	for name := range DefaultPorts {
 		urls[name] = url(name)
 	}
-	return Runner{
+	run := Runner{
 		DataDir: r.str("LAB_DATA_DIR", "data"),
 		Addrs:   addrs,
 		URLOf:   urls,
@@ -53,7 +62,9 @@ func LoadRunner(env Getenv) (Runner, error) {
 		NoColor:      env("NO_COLOR") != "",
 		ReadyTimeout: r.duration("LAB_READY_TIMEOUT", 20*time.Second),
 		StopGrace:    r.duration("LAB_STOP_GRACE", 5*time.Second),
-	}, r.err
+	}
+	loadReplicas(&r, &run, base)
+	return run, r.err
 }
 
 // DialAddr turns a listen address into one a client can dial: an empty or

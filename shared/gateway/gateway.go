@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/microservice-patterns/lab/shared/balance"
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
@@ -77,11 +78,15 @@ type gateway struct {
 	variant  string
 	opts     options
 	services map[string]*url.URL // base URL of each service, by name
-	proxy    http.Handler
-	timeout  time.Duration // bounds one proxied request; 0 means none
-	probe    *http.Client  // for the readiness checks of /api/lab/info
-	uiDist   string
-	log      *slog.Logger
+	// instances are the base URLs of every instance of each service; pools
+	// balance the proxied calls of a service that has more than one.
+	instances map[string][]string
+	pools     map[string]*balance.Pool
+	proxy     http.Handler
+	timeout   time.Duration // bounds one proxied request; 0 means none
+	probe     *http.Client  // for the readiness checks of /api/lab/info
+	uiDist    string
+	log       *slog.Logger
 }
 
 // New returns the gateway's HTTP handler for cfg.
@@ -95,15 +100,23 @@ func New(cfg config.Gateway, log *slog.Logger, opts ...Option) (http.Handler, er
 		return nil, err
 	}
 	transport := upstreamTransport()
+	instances, pools, err := newPools(cfg.Instances, services, transport)
+	if err != nil {
+		return nil, err
+	}
 	g := &gateway{
-		variant:  cfg.Variant,
-		opts:     o,
-		services: services,
-		proxy:    newProxy(perService(transport, o.calls), log),
-		timeout:  cfg.UpstreamTimeout,
-		probe:    &http.Client{Transport: transport, Timeout: probeTimeout},
-		uiDist:   cfg.UIDist,
-		log:      log,
+		variant:   cfg.Variant,
+		opts:      o,
+		services:  services,
+		instances: instances,
+		pools:     pools,
+		// The balancing sits under the patterns' wrappers: a retry or a
+		// breaker sees one service, whichever instance answers.
+		proxy:   newProxy(perService(balanced(pools, transport), o.calls), log),
+		timeout: cfg.UpstreamTimeout,
+		probe:   &http.Client{Transport: transport, Timeout: probeTimeout},
+		uiDist:  cfg.UIDist,
+		log:     log,
 	}
 	// Every request through the gateway is worth a line, so the engine's access
 	// log (debug level in the services) is written at info level here.

@@ -6,8 +6,8 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -26,6 +26,9 @@ type LabInfo struct {
 	Patterns []string        `json:"patterns"`
 	Features Features        `json:"features"`
 	Services []ServiceHealth `json:"services"`
+	// Instances lists every instance of each service and its health: one per
+	// service unless the lab runs replicas (LAB_REPLICAS).
+	Instances map[string][]InstanceHealth `json:"instances"`
 }
 
 // Features says which of the gateway's lab endpoints the running variant
@@ -67,16 +70,16 @@ func (g *gateway) info(c *gin.Context) {
 	for _, p := range g.opts.patterns {
 		out.Patterns = append(out.Patterns, p.Name)
 	}
-	var wg sync.WaitGroup
+	instances, services := g.instanceHealth(c.Request.Context())
+	out.Instances = instances
 	for i, name := range config.Services {
-		wg.Go(func() { out.Services[i] = g.check(c.Request.Context(), name) })
+		out.Services[i] = services[name]
 	}
-	wg.Wait()
 	c.JSON(http.StatusOK, out)
 }
 
-func (g *gateway) check(ctx context.Context, name string) ServiceHealth {
-	base := g.services[name]
+// checkURL asks the /readyz of the instance of service name at base.
+func (g *gateway) checkURL(ctx context.Context, name string, base *url.URL) ServiceHealth {
 	s := ServiceHealth{Name: name, URL: base.String()}
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()

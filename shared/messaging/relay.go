@@ -2,6 +2,7 @@ package messaging
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,8 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/microservice-patterns/lab/shared/store"
 )
 
 // RelayConfig tunes a Relay; the zero value takes the defaults.
@@ -41,7 +44,15 @@ type RelayConfig struct {
 // has confirmed it. While the broker is unreachable the rows wait; the relay
 // reconnects with backoff and drains them in order. A row whose confirm was lost
 // with the connection is published again: delivery is at least once, and the
-// consumers' inbox makes the repeat harmless. Run one relay per database.
+// consumers' inbox makes the repeat harmless.
+//
+// Every instance of a service may run its relay on the one database the
+// instances share: on PostgreSQL each round holds the outbox's lease — a
+// transaction-scoped advisory lock keyed on the schema — from reading its rows
+// until they are marked sent, so two relays never publish the same row, and
+// the rows go out in insertion order whichever relay publishes them. A relay
+// that finds the lease taken waits for it, and then finds the rows sent. On
+// SQLite the database belongs to one process, so one relay runs and needs no lease.
 type Relay struct {
 	ob        *Outbox
 	url       string
@@ -116,24 +127,66 @@ func (r *Relay) serve(ctx context.Context, s *session) error {
 // error is logged and left to the next round; a broker error ends the session.
 func (r *Relay) drain(ctx context.Context, s *session) error {
 	for {
-		rows, err := r.fetch(ctx)
+		more, err := r.round(ctx, s)
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// querier is what a round reads and writes the outbox through: the database,
+// or the transaction that holds the lease.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// leaseKey is the advisory lock of the outbox of the connection's schema.
+const leaseKey = "hashtext('lab outbox ' || current_schema())"
+
+// round publishes one batch and reports whether more rows may wait. On
+// PostgreSQL it runs in a transaction that holds the outbox's lease.
+func (r *Relay) round(ctx context.Context, s *session) (more bool, err error) {
+	db := r.ob.db
+	var q querier = db.SQL
+	finish := func() error { return nil }
+	if db.Dialect == store.Postgres {
+		// The transaction outlives ctx: confirms that arrived are marked sent.
+		tx, err := db.SQL.BeginTx(context.WithoutCancel(ctx), nil)
 		if err != nil {
-			if ctx.Err() == nil {
-				r.log.Error("read outbox", "err", err)
-			}
-			return nil
+			r.logDB(ctx, "take the outbox lease", err)
+			return false, nil
 		}
-		if len(rows) == 0 {
-			return nil
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock("+leaseKey+")"); err != nil {
+			r.logDB(ctx, "take the outbox lease", err)
+			return false, nil
 		}
-		sent, pubErr := r.publish(ctx, s, rows)
-		if err := r.markSent(ctx, sent); err != nil {
-			r.log.Error("mark outbox rows sent; they will be published again", "err", err)
-			return pubErr
-		}
-		if pubErr != nil || len(rows) < r.cfg.Batch {
-			return pubErr
-		}
+		q, finish = tx, tx.Commit
+	}
+	rows, err := r.fetch(ctx, q)
+	if err != nil {
+		r.logDB(ctx, "read outbox", err)
+		return false, nil
+	}
+	if len(rows) == 0 {
+		return false, nil
+	}
+	sent, pubErr := r.publish(ctx, s, rows)
+	err = r.markSent(ctx, q, sent)
+	if err == nil {
+		err = finish()
+	}
+	if err != nil {
+		r.log.Error("mark outbox rows sent; they will be published again", "err", err)
+		return false, pubErr
+	}
+	return pubErr == nil && len(rows) == r.cfg.Batch, pubErr
+}
+
+func (r *Relay) logDB(ctx context.Context, what string, err error) {
+	if ctx.Err() == nil {
+		r.log.Error(what, "err", err)
 	}
 }
 
@@ -146,9 +199,9 @@ type outboxRow struct {
 
 // fetch reads the oldest unsent rows. It reads every unsent row, not only those
 // after the last one sent, so a row that committed late is not skipped.
-func (r *Relay) fetch(ctx context.Context) ([]outboxRow, error) {
+func (r *Relay) fetch(ctx context.Context, q querier) ([]outboxRow, error) {
 	db := r.ob.db
-	rows, err := db.SQL.QueryContext(ctx, db.Rebind(
+	rows, err := q.QueryContext(ctx, db.Rebind(
 		`SELECT seq, event_id, type, payload, headers FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?`),
 		r.cfg.Batch)
 	if err != nil {
@@ -232,7 +285,7 @@ func (row outboxRow) publishing(headers amqp.Table) amqp.Publishing {
 
 // markSent records that the broker confirmed the rows. It goes on after ctx
 // ends: the confirms are in, and forgetting them would publish the rows again.
-func (r *Relay) markSent(ctx context.Context, seqs []int64) error {
+func (r *Relay) markSent(ctx context.Context, q querier, seqs []int64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
@@ -243,8 +296,8 @@ func (r *Relay) markSent(ctx context.Context, seqs []int64) error {
 		args[i] = seq
 	}
 	db := r.ob.db
-	q := `UPDATE outbox SET sent_at = CURRENT_TIMESTAMP WHERE seq IN (?` + strings.Repeat(", ?", len(seqs)-1) + `)`
-	if _, err := db.SQL.ExecContext(ctx, db.Rebind(q), args...); err != nil {
+	stmt := `UPDATE outbox SET sent_at = CURRENT_TIMESTAMP WHERE seq IN (?` + strings.Repeat(", ?", len(seqs)-1) + `)`
+	if _, err := q.ExecContext(ctx, db.Rebind(stmt), args...); err != nil {
 		return fmt.Errorf("mark %d outbox rows sent: %w", len(seqs), err)
 	}
 	return nil

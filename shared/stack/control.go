@@ -95,7 +95,7 @@ func (st *Stack) takeStopped(name string) (string, error) {
 
 // waitReady waits until every service of the stack answers /readyz with 200.
 func (st *Stack) waitReady(ctx context.Context, timeout time.Duration) error {
-	return waitReady(ctx, st.Services, timeout)
+	return waitReady(ctx, st.Instances, timeout)
 }
 
 // waitReady polls each base URL's /readyz until all answer 200 or timeout passes.

@@ -27,6 +27,12 @@ type Options struct {
 	Log          *slog.Logger      // nil: discard
 	// Env overrides environment variables for the services' configuration.
 	Env map[string]string
+	// Replicas is how many instances of each service run (0 or 1: one), each
+	// on a port of its own and all on the service's one database, which must
+	// then be PostgreSQL (DatabaseURLs); the gateway and the services balance
+	// their calls over them. Instance k (from 0) is named
+	// config.InstanceName(service, k) for StopService and StartService.
+	Replicas int
 }
 
 // Stack is a variant running in this process: five services and the gateway,
@@ -36,6 +42,9 @@ type Stack struct {
 	Services map[string]string // each service's base URL
 	// Processes are the base URLs of the patterns' extra processes (app.Process).
 	Processes map[string]string
+	// Instances are the base URLs of every instance of each service (Options.Replicas),
+	// by instance name: warehouse, warehouse-2 …; Services holds the first of each.
+	Instances map[string]string
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	errs      chan error
@@ -50,6 +59,7 @@ type Stack struct {
 	// closeGateway releases what the gateway's extensions hold
 	closeGateway func() error
 	extra        []func() error // close the extra processes
+	replicas     int            // instances of each service
 }
 
 // Start starts every service of the variant and the gateway on 127.0.0.1:0.
@@ -58,7 +68,11 @@ func Start(ctx context.Context, v app.Variant, opts Options) (*Stack, error) {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	listeners := map[string]net.Listener{}
-	st := &Stack{Services: map[string]string{}, Processes: map[string]string{}, errs: make(chan error, 8), v: v, log: opts.Log, running: map[string]*running{}}
+	st := &Stack{Services: map[string]string{}, Processes: map[string]string{}, Instances: map[string]string{},
+		errs: make(chan error, 8), v: v, log: opts.Log, running: map[string]*running{}}
+	if opts.Replicas > 1 && len(opts.DatabaseURLs) < len(config.Services) {
+		return nil, errors.New("stack: replicas need every service on PostgreSQL (Options.DatabaseURLs)")
+	}
 	extra := v.ProcessNames(func(k string) string { return opts.Env[k] })
 	for _, name := range append(append([]string{"gateway"}, extra...), config.Services...) {
 		ln, err := httpx.Listen("127.0.0.1:0")
@@ -69,6 +83,20 @@ func Start(ctx context.Context, v app.Variant, opts Options) (*Stack, error) {
 		listeners[name] = ln
 		st.Services[name] = "http://" + ln.Addr().String()
 	}
+	for _, svc := range config.Services {
+		st.Instances[svc] = st.Services[svc]
+		for k := 1; k < opts.Replicas; k++ {
+			ln, err := httpx.Listen("127.0.0.1:0")
+			if err != nil {
+				closeAll(listeners)
+				return nil, err
+			}
+			name := config.InstanceName(svc, k)
+			listeners[name] = ln
+			st.Instances[name] = "http://" + ln.Addr().String()
+		}
+	}
+	st.replicas = max(opts.Replicas, 1)
 	st.URL = st.Services["gateway"]
 	delete(st.Services, "gateway")
 	for _, name := range extra {
@@ -86,11 +114,14 @@ func Start(ctx context.Context, v app.Variant, opts Options) (*Stack, error) {
 			return nil, err
 		}
 	}
-	for _, name := range config.Services {
-		if err := st.startService(ctx, v, name, env, listeners[name], opts.Log); err != nil {
-			closeAll(listeners)
-			st.Stop()
-			return nil, err
+	for _, svc := range config.Services {
+		for k := range st.replicas {
+			name := config.InstanceName(svc, k)
+			if err := st.startService(ctx, v, name, env, listeners[name], opts.Log); err != nil {
+				closeAll(listeners)
+				st.Stop()
+				return nil, err
+			}
 		}
 	}
 	if err := st.startGateway(ctx, v, env, listeners["gateway"], opts.Log); err != nil {
@@ -109,6 +140,9 @@ func stackEnv(v app.Variant, st *Stack, opts Options) config.Getenv {
 		"ORDERING_RECONCILE_INTERVAL": "0", "SHIPPING_RECONCILE_INTERVAL": "0"}
 	for name, u := range st.Services {
 		env[strings.ToUpper(name)+"_URL"] = u
+		if st.replicas > 1 {
+			env[strings.ToUpper(name)+"_URL"] = strings.Join(st.InstanceURLs(name), ",")
+		}
 	}
 	for name, u := range st.Processes {
 		env[strings.ToUpper(name)+"_URL"] = u
@@ -122,12 +156,26 @@ func stackEnv(v app.Variant, st *Stack, opts Options) config.Getenv {
 	return func(k string) string { return env[k] }
 }
 
+// InstanceURLs returns the base URLs of every instance of service, the first first.
+func (st *Stack) InstanceURLs(service string) []string {
+	var out []string
+	for k := range st.replicas {
+		out = append(out, st.Instances[config.InstanceName(service, k)])
+	}
+	return out
+}
+
+// startService starts the instance name of a service (warehouse, warehouse-2 …).
 func (st *Stack) startService(ctx context.Context, v app.Variant, name string, env config.Getenv, ln net.Listener, log *slog.Logger) error {
-	cfg, err := config.LoadService(name, v.Name, env)
+	cfg, err := config.LoadService(config.ServiceOf(name), v.Name, env)
 	if err != nil {
 		return err
 	}
-	svc, err := app.Build(ctx, v, cfg, env, log.With("service", name))
+	slog := log.With("service", cfg.Name)
+	if name != cfg.Name {
+		slog = slog.With("instance", name)
+	}
+	svc, err := app.Build(ctx, v, cfg, env, slog)
 	if err != nil {
 		return err
 	}

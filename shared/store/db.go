@@ -130,10 +130,34 @@ func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
 	if err != nil {
 		return fmt.Errorf("prepare migrations: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	return db.migrationLock(ctx, func() error {
+		if _, err := p.Up(ctx); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		return nil
+	})
+}
+
+// migrationLock runs fn while holding the migration lock of the schema on
+// PostgreSQL (a session advisory lock keyed on the schema's name), so that
+// the instances of one service, started together on one schema, migrate it
+// one after the other: the second finds the tables made and does nothing.
+// SQLite needs no lock: its file belongs to one process.
+func (db *DB) migrationLock(ctx context.Context, fn func() error) error {
+	if db.Dialect != Postgres {
+		return fn()
 	}
-	return nil
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: take the migration lock: %w", err)
+	}
+	defer conn.Close()
+	const key = "hashtext('lab migrations ' || current_schema())"
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+key+")"); err != nil {
+		return fmt.Errorf("migrate: take the migration lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock("+key+")")
+	return fn()
 }
 
 // Close closes the database.

@@ -44,10 +44,12 @@ func MigrateSet(ctx context.Context, db *DB, fsys fs.FS, table, what string, opt
 	if err != nil {
 		return fmt.Errorf("prepare the migrations of the %s: %w", what, err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate the %s: %w", what, err)
-	}
-	return nil
+	return db.migrationLock(ctx, func() error {
+		if _, err := p.Up(ctx); err != nil {
+			return fmt.Errorf("migrate the %s: %w", what, err)
+		}
+		return nil
+	})
 }
 
 // Replicas keeps a service's local copies of customers and products, as their

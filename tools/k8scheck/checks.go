@@ -14,13 +14,21 @@ import (
 // MinReplicas is how many replicas a lab Deployment runs at least.
 const MinReplicas = 2
 
+// SingleReplica names the Deployments that run one replica, and why: the
+// identity provider keeps its signing keys in memory.
+var SingleReplica = map[string]string{"auth": "its signing keys live in its memory"}
+
 // CheckDeployment returns what a lab Deployment lacks: replicas, probes on
 // /readyz and /healthz at a port the container declares, resource requests and
 // limits, and a non-root, read-only, capability-free securityContext with an
 // emptyDir for its data.
 func CheckDeployment(d *appsv1.Deployment) []error {
 	c := checker{owner: "Deployment/" + d.Name}
-	if d.Spec.Replicas == nil || *d.Spec.Replicas < MinReplicas {
+	if _, one := SingleReplica[d.Name]; one {
+		if d.Spec.Replicas == nil || *d.Spec.Replicas != 1 {
+			c.fail("want 1 replica: %s", SingleReplica[d.Name])
+		}
+	} else if d.Spec.Replicas == nil || *d.Spec.Replicas < MinReplicas {
 		c.fail("want at least %d replicas", MinReplicas)
 	}
 	pod := d.Spec.Template.Spec
