@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
@@ -163,6 +164,7 @@ func (b *gwBench) start(name string, cmd func(addr string) *exec.Cmd) (string, e
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out
 	c.SysProcAttr = sysProcAttr()
+	c.WaitDelay = time.Second
 	if err := c.Start(); err != nil {
 		return "", fmt.Errorf("start %s: %w", name, err)
 	}
@@ -182,7 +184,7 @@ func (b *gwBench) stop() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, c := range b.procs {
-		_ = c.Process.Kill()
+		_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL) // the group: nginx's workers too
 		_ = c.Wait()
 	}
 }
