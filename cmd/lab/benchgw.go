@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
 
@@ -202,23 +203,11 @@ func benchProxyCommand(args []string) error {
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.Transport = &http.Transport{Proxy: nil, MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}
-	rp.BufferPool = &bufferPool{}
+	rp.BufferPool = httpx.NewBufferPool()
 	rp.ErrorLog = log.New(io.Discard, "", 0)
 	srv := &http.Server{Addr: args[0], Handler: rp, ReadHeaderTimeout: 5 * time.Second}
 	return srv.ListenAndServe()
 }
-
-// bufferPool lends 32 KiB buffers to the proxy's copies.
-type bufferPool struct{ p sync.Pool }
-
-func (b *bufferPool) Get() []byte {
-	if v, ok := b.p.Get().(*[]byte); ok {
-		return *v
-	}
-	return make([]byte, 32<<10)
-}
-
-func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 var wrkRequests = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 

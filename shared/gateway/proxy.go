@@ -58,6 +58,7 @@ func newProxy(t http.RoundTripper, log *slog.Logger) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite:        rewrite,
 		Transport:      t,
+		BufferPool:     httpx.NewBufferPool(),
 		ModifyResponse: modifyResponse,
 		// The handler that called the proxy writes the problem, through httpx.
 		ErrorHandler: func(_ http.ResponseWriter, r *http.Request, err error) { hopOf(r.Context()).err = err },
