@@ -256,7 +256,7 @@ func (l *lab) outage(ctx context.Context, f *fleet, c *shopper, d time.Duration,
 	}
 	back := time.Now()
 	for _, id := range fig.accepted {
-		if err := c.finish(ctx, id, back.Add(60*time.Second)); err == nil {
+		if err := c.finish(ctx, id, 1, back.Add(60*time.Second)); err == nil {
 			fig.completed++
 			fig.catchUp = time.Since(back)
 		}

@@ -72,16 +72,21 @@ func (c *shopper) open(ctx context.Context, products ...string) (domain.Order, i
 	return o, 0, nil
 }
 
-// finish polls the order, confirms it once every item is RESERVED, and polls
-// until it is COMPLETED or the deadline passes.
-func (c *shopper) finish(ctx context.Context, orderID string, deadline time.Time) error {
+// finish polls the order, confirms it once its items (as many as were
+// added) are all RESERVED, and polls until it is COMPLETED or the deadline
+// passes. A 404 is "not yet": a base that reads from a read model (CQRS)
+// answers one until the model has seen the order.
+func (c *shopper) finish(ctx context.Context, orderID string, items int, deadline time.Time) error {
 	var o domain.Order
 	confirmed := false
 	for wait := time.Millisecond; time.Now().Before(deadline); wait = min(2*wait, 4*time.Millisecond) {
-		if _, err := c.call(ctx, http.MethodGet, "/api/orders/"+orderID, nil, &o); err != nil {
+		status, err := c.call(ctx, http.MethodGet, "/api/orders/"+orderID, nil, &o)
+		if err != nil && status != http.StatusNotFound {
 			return err
 		}
 		switch {
+		case status == http.StatusNotFound || len(o.Items) < items:
+			// not seen yet, or not whole yet: poll again
 		case o.Status == domain.OrderCompleted:
 			return nil
 		case !confirmed && o.Status == domain.OrderOpen && everyItemReserved(o):
@@ -159,7 +164,7 @@ func (c *shopper) oneOrder(ctx context.Context, i int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := c.finish(ctx, o.OrderID, start.Add(30*time.Second)); err != nil {
+	if err := c.finish(ctx, o.OrderID, 2, start.Add(30*time.Second)); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil
