@@ -103,12 +103,14 @@ test: ## vet, every Go test with the race detector, the smoke run, the UI's unit
 	@$(MAKE) --no-print-directory k8s-check compose-check
 	@$(MAKE) --no-print-directory test-ui
 
-test-ui: $(LAB) ## the UI's unit tests, lints (OpenAPI, Mermaid), then rest and an async variant through the acceptance suite, the browser tests and the audits
+test-ui: $(LAB) ## the UI's unit tests, lints (OpenAPI, Mermaid), then rest, two async variants (one event-sourced) and a security variant through the acceptance suite, the browser tests and the audits
 ifdef HAVE_NODE
 	cd $(UI_DIR) && npm ci --no-audit --no-fund && npm run build && npm test
 	cd $(UI_DIR) && npm run --silent lint:openapi && npm run --silent lint:mermaid
 	LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke rest -ui
 	LAB_PORT_BASE=$(SMOKE_PORT_BASE) E2E_LIGHTHOUSE=0 $(LAB) smoke event-carried-state-transfer -ui
+	LAB_PORT_BASE=$(SMOKE_PORT_BASE) E2E_LIGHTHOUSE=0 $(LAB) smoke event-sourcing -ui
+	LAB_PORT_BASE=$(SMOKE_PORT_BASE) E2E_LIGHTHOUSE=0 $(LAB) smoke token-exchange -ui
 else
 	@echo "make: node is not installed: the UI tests cannot run"; test -z "$$CI"
 	LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke rest

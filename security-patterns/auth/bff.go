@@ -36,6 +36,8 @@ type BFF struct {
 	pending  map[string]pendingLogin
 	sessions map[string]*session
 	now      func() time.Time
+	// Seen, when set, records the token of the last request of an order.
+	Seen *Seen
 }
 
 type pendingLogin struct {
@@ -95,6 +97,7 @@ func (b *BFF) Middleware(c *gin.Context) {
 		Unauthorized(c, sent, "log in (/auth/login) or send Authorization: Bearer <token>")
 		return
 	}
+	b.Seen.Observe(r, claims)
 	c.Request = r.WithContext(WithToken(r.Context(), raw, claims))
 	c.Next()
 }

@@ -29,20 +29,32 @@ func Extend(s app.Scope, out func(s app.Scope, settings Settings) Outbound) (*ap
 		return nil, err
 	}
 	var inbound gin.HandlerFunc
+	seen := &Seen{}
 	if s.Service == "gateway" {
-		inbound = NewBFF(settings, config.NewReader(s.Env).String("GATEWAY_PUBLIC_URL", "")).Middleware
+		b := NewBFF(settings, config.NewReader(s.Env).String("GATEWAY_PUBLIC_URL", ""))
+		b.Seen = seen
+		inbound = b.Middleware
 	} else {
 		cfg, err := config.LoadService(s.Service, s.Variant, s.Env)
 		if err != nil {
 			return nil, err
 		}
-		inbound = NewGuard(s.Service, cfg.URLs.ByName()[s.Service], settings).Middleware
+		g := NewGuard(s.Service, cfg.URLs.ByName()[s.Service], settings)
+		g.Seen = seen
+		inbound = g.Middleware
 	}
 	o := out(s, settings)
 	return &app.Extension{
-		Auth:  []gin.HandlerFunc{inbound},
-		Call:  func(callee string, next http.RoundTripper) http.RoundTripper { return Authorize(next, o.For(callee)) },
-		State: o.State,
+		Auth: []gin.HandlerFunc{inbound},
+		Call: func(callee string, next http.RoundTripper) http.RoundTripper { return Authorize(next, o.For(callee)) },
+		// The pattern's own state, and the token this process received last on an order's way.
+		State: func() app.Table {
+			var own app.Table
+			if o.State != nil {
+				own = o.State()
+			}
+			return seen.Table(own)
+		},
 	}, nil
 }
 

@@ -126,6 +126,8 @@ type Guard struct {
 	verifier *Verifier
 	self     string // the service's own base URL: the owner of an order is read there
 	http     *http.Client
+	// Seen, when set, records the token of the last request of an order.
+	Seen *Seen
 }
 
 // NewGuard returns the guard of service, which is reached at self.
@@ -158,6 +160,7 @@ func (g *Guard) Middleware(c *gin.Context) {
 		Forbidden(c, "the access token lacks the scope "+strings.Join(need, " or "), need...)
 		return
 	}
+	g.Seen.Observe(r, claims)
 	c.Request = r.WithContext(WithToken(r.Context(), raw, claims))
 	if id := claims.Customer(); id != "" {
 		g.own(c, id)

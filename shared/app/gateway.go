@@ -40,6 +40,12 @@ func BuildGateway(v Variant, cfg config.Gateway, env config.Getenv, log *slog.Lo
 	}
 	opts = append(opts, gateway.WithPatterns(v.base().Name, info, exts.states),
 		gateway.WithOrders(v.base().History, v.base().EventualReads()))
+	for _, p := range v.Patterns {
+		if p.Login != nil {
+			opts = append(opts, gateway.WithLogin())
+			break
+		}
+	}
 	for _, x := range exts {
 		opts = append(opts, gateway.WithStage(httpx.StageTracing, x.Tracing...), gateway.WithStage(httpx.StageMetrics, x.Metrics...),
 			gateway.WithStage(httpx.StageAuth, x.Auth...), gateway.WithMiddleware(x.Inbound...))

@@ -5,6 +5,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -69,6 +70,10 @@ type Gateway struct {
 	MaxInFlight int
 	// MaxEventStreams caps the open live event streams (GATEWAY_MAX_EVENT_STREAMS); beyond it, 503.
 	MaxEventStreams int
+	// TraceViewerURL is the trace viewer's address (LAB_TRACE_VIEWER_URL), linked from the UI; empty: none.
+	TraceViewerURL string
+	// PrometheusURL is Prometheus's address (LAB_PROMETHEUS_URL), queried through the gateway; empty: none.
+	PrometheusURL string
 }
 
 // URLs are the base URLs of the services.
@@ -159,6 +164,8 @@ func LoadGateway(env Getenv) (Gateway, error) {
 		ReadTimeout:     r.duration("GATEWAY_READ_TIMEOUT", 10*time.Second),
 		MaxInFlight:     r.integer("GATEWAY_MAX_INFLIGHT", 512),
 		MaxEventStreams: r.integer("GATEWAY_MAX_EVENT_STREAMS", 64),
+		TraceViewerURL:  r.str("LAB_TRACE_VIEWER_URL", ""),
+		PrometheusURL:   r.str("LAB_PROMETHEUS_URL", ""),
 	}
 	g.WriteTimeout = r.duration("GATEWAY_WRITE_TIMEOUT", g.UpstreamTimeout+10*time.Second)
 	if g.MaxInFlight < 1 {
@@ -166,6 +173,15 @@ func LoadGateway(env Getenv) (Gateway, error) {
 	}
 	if g.MaxEventStreams < 1 {
 		r.fail("GATEWAY_MAX_EVENT_STREAMS", fmt.Errorf("want at least 1, got %d", g.MaxEventStreams))
+	}
+	for _, kv := range [][2]string{{"LAB_TRACE_VIEWER_URL", g.TraceViewerURL}, {"LAB_PROMETHEUS_URL", g.PrometheusURL}} {
+		key, v := kv[0], kv[1]
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			r.fail(key, fmt.Errorf("want an absolute http(s) URL, got %q", v))
+		}
 	}
 	return g, r.err
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -30,6 +31,7 @@ type options struct {
 	refuse   int64 // the order total above which billing refuses (0: it refuses none)
 
 	history, readModel bool // what /api/lab/info says of the base's orders (WithOrders)
+	login              bool // a security pattern runs: /auth/* and /api/lab/session (WithLogin)
 }
 
 // WithOrders says what the base offers of orders beyond the contract: each
@@ -38,6 +40,10 @@ type options struct {
 func WithOrders(history, readModel bool) Option {
 	return func(o *options) { o.history, o.readModel = history, readModel }
 }
+
+// WithLogin says that the gateway answers /auth/login and /api/lab/session
+// (a security pattern), for /api/lab/info's features.
+func WithLogin() Option { return func(o *options) { o.login = true } }
 
 // WithMiddleware adds middleware in front of every route, after the request id,
 // the access log and authentication (a rate limiter …).
@@ -87,6 +93,11 @@ type gateway struct {
 	probe     *http.Client  // for the readiness checks of /api/lab/info
 	uiDist    string
 	log       *slog.Logger
+	// traceViewer and prometheusLink are the viewers' addresses for the UI;
+	// prometheus, when set, is where /api/lab/metrics/query_range asks.
+	traceViewer, prometheusLink string
+	prometheus                  *url.URL
+	metricsClient               *http.Client
 }
 
 // New returns the gateway's HTTP handler for cfg.
@@ -112,11 +123,19 @@ func New(cfg config.Gateway, log *slog.Logger, opts ...Option) (http.Handler, er
 		pools:     pools,
 		// The balancing sits under the patterns' wrappers: a retry or a
 		// breaker sees one service, whichever instance answers.
-		proxy:   newProxy(perService(balanced(pools, transport), o.calls), log),
-		timeout: cfg.UpstreamTimeout,
-		probe:   &http.Client{Transport: transport, Timeout: probeTimeout},
-		uiDist:  cfg.UIDist,
-		log:     log,
+		proxy:          newProxy(perService(balanced(pools, transport), o.calls), log),
+		timeout:        cfg.UpstreamTimeout,
+		probe:          &http.Client{Transport: transport, Timeout: probeTimeout},
+		uiDist:         cfg.UIDist,
+		log:            log,
+		traceViewer:    strings.TrimSuffix(cfg.TraceViewerURL, "/"),
+		prometheusLink: strings.TrimSuffix(cfg.PrometheusURL, "/"),
+		metricsClient:  &http.Client{Transport: transport, Timeout: metricsTimeout},
+	}
+	if cfg.PrometheusURL != "" {
+		if g.prometheus, err = url.Parse(g.prometheusLink); err != nil || g.prometheus.Host == "" {
+			return nil, fmt.Errorf("gateway: LAB_PROMETHEUS_URL must be an absolute http(s) URL, got %q", cfg.PrometheusURL)
+		}
 	}
 	// Every request through the gateway is worth a line, so the engine's access
 	// log (debug level in the services) is written at info level here.
@@ -151,6 +170,7 @@ func (g *gateway) routes(e *gin.Engine, events http.Handler) {
 	lab.GET("/patterns", g.patterns)
 	lab.GET("/read-model", g.readModel("/admin/read-model"))
 	lab.POST("/read-model/rebuild", g.readModel("/admin/read-model/rebuild"))
+	lab.GET("/metrics/query_range", g.metricsQueryRange)
 	// The UI takes every path no route claims; it answers problems under /api/.
 	e.NoRoute(g.ui)
 }

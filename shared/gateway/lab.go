@@ -25,10 +25,18 @@ type LabInfo struct {
 	Base     string          `json:"base"`
 	Patterns []string        `json:"patterns"`
 	Features Features        `json:"features"`
+	Links    Links           `json:"links"`
 	Services []ServiceHealth `json:"services"`
 	// Instances lists every instance of each service and its health: one per
 	// service unless the lab runs replicas (LAB_REPLICAS).
 	Instances map[string][]InstanceHealth `json:"instances"`
+}
+
+// Links are the addresses of the lab's viewers that run beside the variant,
+// each absent when none runs.
+type Links struct {
+	Traces  string `json:"traces,omitempty"`  // the trace viewer: <traces>/traces/<traceId> shows one trace
+	Metrics string `json:"metrics,omitempty"` // Prometheus
 }
 
 // Features says which of the gateway's lab endpoints the running variant
@@ -46,6 +54,8 @@ type Features struct {
 	// RefuseAbove, when set, says that the flow undoes a refused step (a saga's
 	// compensation) and that billing refuses an order whose total is above it, in cents.
 	RefuseAbove int64 `json:"refuseAbove,omitempty"`
+	Login       bool  `json:"login"`   // /auth/login, /auth/logout and GET /api/lab/session: a security pattern runs
+	Metrics     bool  `json:"metrics"` // GET /api/lab/metrics/query_range: Prometheus runs beside the variant
 }
 
 // ServiceHealth is what the gateway saw when it asked one service's /readyz.
@@ -62,7 +72,9 @@ type ServiceHealth struct {
 func (g *gateway) info(c *gin.Context) {
 	out := LabInfo{Variant: g.variant, Base: g.opts.base, Patterns: []string{},
 		Features: Features{Events: g.opts.events != nil, Faults: true, Patterns: len(g.opts.patterns) > 0,
-			History: g.opts.history, ReadModel: g.opts.readModel, RefuseAbove: g.opts.refuse},
+			History: g.opts.history, ReadModel: g.opts.readModel, RefuseAbove: g.opts.refuse,
+			Login: g.opts.login, Metrics: g.prometheus != nil},
+		Links:    Links{Traces: g.traceViewer, Metrics: g.prometheusLink},
 		Services: make([]ServiceHealth, len(config.Services))}
 	if out.Base == "" {
 		out.Base = g.variant

@@ -179,7 +179,7 @@ async function api(req, res, url) {
         variant,
         base: hasFaults ? 'rest' : variant,
         patterns: hasFaults ? ['circuit-breaker'] : [],
-        features: { events: asyncMode, faults: hasFaults, patterns: hasFaults },
+        features: { events: asyncMode, faults: hasFaults, patterns: hasFaults, history: false, login: false, metrics: false },
         services: Object.keys(faults).map((name, i) => ({ name, url: `http://127.0.0.1:${8081 + i}`, healthy: faults[name].down === '' })),
       });
     }

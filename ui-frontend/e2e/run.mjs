@@ -85,10 +85,16 @@ async function setFaults(service, settings) {
   if (!res.ok) throw new Error(`PUT /api/lab/faults/${service} answered ${res.status}`);
 }
 
+// In a security variant the runner gives an admin's access token for the suite's own calls.
+const TOKEN = process.env.LAB_TOKEN ?? '';
+
 async function api(method, path, body) {
   const res = await fetch(`${LAB_URL}${path}`, {
     method,
-    headers: body ? { 'Content-Type': 'application/json' } : {},
+    headers: {
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+      ...(TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
@@ -209,6 +215,68 @@ test('order: confirm and watch it reach COMPLETED', async ({ page }) => {
   state.total = (await page.getByTestId('order-total').textContent()).trim();
   assert(state.total !== '€0.00', `the completed order has total ${state.total}`);
   await shot(page, 'order-completed');
+});
+
+test('order: its history and the state at a version, where the variant keeps them', async ({ page }) => {
+  assert(state.orderId, 'no order from the shop test');
+  await open(page, `#/orders/${state.orderId}`);
+  await page.locator('ol.timeline li[aria-current="step"]', { hasText: 'COMPLETED' }).waitFor({ timeout: SETTLE_MS });
+  if (features?.history === false) {
+    await page.getByTestId('history-absent').getByText(/This variant lacks it/).waitFor();
+    return;
+  }
+  if (features?.history !== true) {
+    state.notes.push('the gateway does not say whether the variant keeps history: the history test skipped');
+    return;
+  }
+  const list = page.getByRole('list', { name: "The order's events, oldest first" });
+  await list.locator('li').first().waitFor({ timeout: 15000 });
+  const types = await list.locator('li').evaluateAll((els) => els.map((el) => el.dataset.eventType));
+  assert(types[0] === 'OrderOpened' && types.includes('OrderConfirmed') && types.at(-1) === 'OrderCompleted', `the stream: ${types.join(', ')}`);
+  const slider = page.getByLabel(/State at version/);
+  assert((await slider.inputValue()) === String(types.length), `the slider starts at ${await slider.inputValue()}`);
+  // Back to just before the confirm: the order was OPEN then.
+  const before = types.indexOf('OrderConfirmed'); // versions count from 1: this is the one before
+  await slider.fill(String(before));
+  const then = page.getByTestId('state-at');
+  await then.getByText(/the order was/).waitFor({ timeout: 10000 });
+  assert((await then.locator('[data-status]').first().textContent()).trim() === 'OPEN', `before the confirm: ${await then.textContent()}`);
+  await shot(page, 'order-history');
+});
+
+test('order: the trace ids of its creation and confirm, linked to the viewer when one runs', async ({ page }) => {
+  const traced = (await fetch(`${LAB_URL}/api/lab/info`)).headers.get('traceparent');
+  await open(page, `#/orders/${state.orderId}`);
+  await page.getByText(state.orderId, { exact: true }).waitFor();
+  if (!traced) {
+    assert((await page.getByText(/Trace of its/).count()) === 0, 'trace ids shown in a variant without tracing');
+    state.notes.push('no traceparent from the gateway: no tracing in this variant');
+    return;
+  }
+  const fact = page.getByTestId('trace-confirmed');
+  await fact.waitFor();
+  const id = (await fact.locator('code').textContent()).trim();
+  assert(/^[0-9a-f]{32}$/.test(id), `the confirm's trace id: ${id}`);
+  if (lab.info.links?.traces) {
+    const href = await fact.getByRole('link').getAttribute('href');
+    assert(href === `${lab.info.links.traces.replace(/\/+$/, '')}/traces/${id}`, `the trace link: ${href}`);
+  }
+});
+
+test('lab panel: live charts where metrics run, and words where they do not', async ({ page }) => {
+  await open(page, '#/lab');
+  const section = page.locator('section[aria-labelledby="lab-metrics"]');
+  await section.waitFor();
+  if (!features?.metrics) {
+    await section.getByTestId('metrics-absent').waitFor();
+    return;
+  }
+  await section.locator('figure.chart').first().waitFor();
+  const charts = await section.locator('figure.chart').count();
+  assert(charts === 5, `${charts} charts, want 5`);
+  await section.locator('figure[data-chart="rate"] .chart-legend li').first().waitFor({ timeout: 30000 });
+  await section.locator('figure[data-chart="rate"] canvas').first().waitFor();
+  await shot(page, 'lab-metrics');
 });
 
 test('orders: the order is listed and opens', async ({ page }) => {
@@ -470,6 +538,14 @@ test(`axe-core, every rule: no violation on any view, at ${AXE_WIDTHS.join(' and
   state.notes.push(`axe: ${rules} rules over ${views.length} views at ${AXE_WIDTHS.join(' and ')} px, ${problems.length} problems`);
   assert(problems.length === 0, problems.slice(0, 15).join('\n'));
 });
+
+// A security variant (features.login) runs the tests of logging in instead of
+// the ones above, which shop without a session (e2e/security.mjs).
+if (features?.login) {
+  const { securityTests } = await import('./security.mjs');
+  tests.length = 0;
+  securityTests({ test, LAB_URL, assert, shot, open, settled, api, axeAudit, state, info: lab.info, AXE_WIDTHS, SETTLE_MS });
+}
 
 test('the UI asks for no endpoint the variant lacks', async () => {
   if (!features) {

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useRef } from 'react';
-import { api, probeEvents } from './api';
+import { api, loginHref, probeEvents, setUnauthorizedHandler } from './api';
 import { Loading } from './components/common';
+import { SessionBar } from './components/SessionBar';
 import { useAsync, useHash, useStoredState } from './hooks';
 import { parseRoute, routeHref, type Route } from './routes';
 import type { EventSourceFactory } from './views/LabPanel';
@@ -31,14 +32,38 @@ const TITLES: Record<Route['view'], string> = {
 export interface AppProps {
   pollMs?: number;
   createEventSource?: EventSourceFactory;
+  /** How the app leaves for the login page (a spy in tests). */
+  navigateTo?: (href: string) => void;
 }
 
-export function App({ pollMs, createEventSource }: AppProps) {
+export function App({ pollMs, createEventSource, navigateTo }: AppProps) {
   const route = parseRoute(useHash());
   const [customerId, setCustomerId] = useStoredState('lab.customerId', '');
   const [currentOrderId, setCurrentOrderId] = useStoredState('lab.currentOrderId', '');
   const info = useAsync((s) => api.labInfo(s), [], 15000);
   const mainRef = useRef<HTMLElement>(null);
+
+  // A security variant: who is logged in. The shop acts as the logged-in
+  // customer; an admin chooses one. A 401 from the API sends the user to log in.
+  const login = info.data?.features?.login === true;
+  const session = useAsync(async (s) => (login ? api.session(s) : undefined), [login], login ? 60000 : undefined);
+  const sessionCustomer = session.data?.customerId;
+  useEffect(() => {
+    if (!login) return;
+    let sent = false;
+    setUnauthorizedHandler(() => {
+      if (sent) return;
+      sent = true;
+      (navigateTo ?? ((href: string) => window.location.assign(href)))(loginHref());
+    });
+    return () => setUnauthorizedHandler(undefined);
+  }, [login, navigateTo]);
+  useEffect(() => {
+    if (sessionCustomer && sessionCustomer !== customerId) {
+      setCurrentOrderId('');
+      setCustomerId(sessionCustomer);
+    }
+  }, [sessionCustomer, customerId, setCustomerId, setCurrentOrderId]);
 
   // How the variant finishes an order: its features say (events = asynchronous); an
   // older gateway that does not say is asked whether it has an event stream.
@@ -82,6 +107,8 @@ export function App({ pollMs, createEventSource }: AppProps) {
           currentOrderId={currentOrderId}
           onCurrentOrderChange={setCurrentOrderId}
           pollMs={pollMs}
+          login={login}
+          session={session.data}
         />
       );
       break;
@@ -95,6 +122,8 @@ export function App({ pollMs, createEventSource }: AppProps) {
           orderId={route.orderId}
           pollMs={pollMs}
           flow={flow}
+          history={info.data?.features?.history}
+          traceViewer={info.data?.links?.traces}
           onShopForOrder={(o) => {
             setCustomerId(o.customerId);
             setCurrentOrderId(o.orderId);
@@ -140,6 +169,7 @@ export function App({ pollMs, createEventSource }: AppProps) {
             ))}
           </ul>
         </nav>
+        {login ? <SessionBar session={session} /> : null}
       </header>
       <main id="main" ref={mainRef} tabIndex={-1} aria-labelledby="view-title">
         <h1 id="view-title">{TITLES[route.view]}</h1>

@@ -3,6 +3,7 @@ import type {
   FaultSettings,
   Invoice,
   LabInfo,
+  MatrixResult,
   Order,
   OrderItem,
   Page,
@@ -10,8 +11,11 @@ import type {
   Problem,
   Product,
   Reservation,
+  Session,
   Shipment,
+  StreamEvent,
 } from './types';
+import { rememberTrace, traceIdOf } from './traces';
 
 /** Every failed call ends in an ApiError that carries a problem document. */
 export class ApiError extends Error {
@@ -122,10 +126,37 @@ function networkError(err: unknown): ApiError {
   );
 }
 
+/**
+ * Called with every 401 the API answers (but the session probe's) when set:
+ * in a security variant the app sends the user to log in.
+ */
+let onUnauthorized: ((err: ApiError) => void) | undefined;
+/** A 401 that came before anyone listened (the first views ask before the variant is known). */
+let missed: ApiError | undefined;
+
+export function setUnauthorizedHandler(handler: ((err: ApiError) => void) | undefined) {
+  onUnauthorized = handler;
+  const err = missed;
+  missed = undefined;
+  if (handler && err) handler(err);
+}
+
+function unauthorized(err: ApiError) {
+  if (onUnauthorized) onUnauthorized(err);
+  else missed = err;
+}
+
+/** Where the gateway starts a login that comes back to where the user is. */
+export function loginHref(returnTo = window.location.pathname + window.location.search + window.location.hash): string {
+  return `/auth/login?returnTo=${encodeURIComponent(returnTo.startsWith('/') ? returnTo : '/')}`;
+}
+
 export interface RequestOptions {
   method?: string;
   body?: unknown;
   signal?: AbortSignal;
+  /** A 401 is the answer, not a reason to log in (the session probe). */
+  quiet401?: boolean;
 }
 
 /** Calls the API on the same origin and returns the parsed JSON body. */
@@ -176,7 +207,11 @@ async function send<T>(path: string, options: RequestOptions): Promise<{ body: T
     if (err instanceof Error && err.name === 'AbortError') throw err;
     throw networkError(err);
   }
-  if (!res.ok) throw await errorFromResponse(res);
+  if (!res.ok) {
+    const err = await errorFromResponse(res);
+    if (err.status === 401 && !options.quiet401) unauthorized(err);
+    throw err;
+  }
   if (res.status === 204) return { body: undefined as T, headers: res.headers };
   const text = await res.text();
   if (!text) return { body: undefined as T, headers: res.headers };
@@ -200,6 +235,10 @@ export function toProblem(err: unknown): Problem {
 }
 
 const enc = encodeURIComponent;
+
+function queryOf(params: Record<string, string>): string {
+  return `?${new URLSearchParams(params).toString()}`;
+}
 
 function query(params: Record<string, string | undefined>): string {
   const q = new URLSearchParams();
@@ -233,8 +272,21 @@ export const api = {
     requestPage<Order>(`/api/orders${query(filter)}`, signal),
   order: (orderId: string, signal?: AbortSignal) =>
     request<Order>(`/api/orders/${enc(orderId)}`, { signal }),
-  createOrder: (customerId: string, name?: string) =>
-    request<Order>('/api/orders', { method: 'POST', body: name ? { customerId, name } : { customerId } }),
+  createOrder: async (customerId: string, name?: string) => {
+    const { body, headers } = await send<Order>('/api/orders', {
+      method: 'POST',
+      body: name ? { customerId, name } : { customerId },
+    });
+    const traceId = traceIdOf(headers.get('traceparent'));
+    if (body?.orderId && traceId) rememberTrace(body.orderId, 'created', traceId);
+    return body;
+  },
+  /** The order as it was after the first `version` events of its stream (event sourcing). */
+  orderAt: (orderId: string, version: number, signal?: AbortSignal) =>
+    request<Order>(`/api/orders/${enc(orderId)}?version=${version}`, { signal }),
+  /** The order's stream of events, oldest first (event sourcing). */
+  orderEvents: (orderId: string, signal?: AbortSignal) =>
+    request<StreamEvent[]>(`/api/orders/${enc(orderId)}/events`, { signal }),
   addItem: (orderId: string, productId: string, quantity: number) =>
     request<OrderItem>(`/api/orders/${enc(orderId)}/items`, {
       method: 'POST',
@@ -242,8 +294,12 @@ export const api = {
     }),
   removeItem: (orderId: string, itemId: string) =>
     request<Order>(`/api/orders/${enc(orderId)}/items/${enc(itemId)}`, { method: 'DELETE' }),
-  confirmOrder: (orderId: string) =>
-    request<Order>(`/api/orders/${enc(orderId)}/confirm`, { method: 'POST' }),
+  confirmOrder: async (orderId: string) => {
+    const { body, headers } = await send<Order>(`/api/orders/${enc(orderId)}/confirm`, { method: 'POST' });
+    const traceId = traceIdOf(headers.get('traceparent'));
+    if (traceId) rememberTrace(orderId, 'confirmed', traceId);
+    return body;
+  },
   cancelOrder: (orderId: string) =>
     request<Order>(`/api/orders/${enc(orderId)}/cancel`, { method: 'POST' }),
 
@@ -264,6 +320,16 @@ export const api = {
   setFaults: (service: string, settings: FaultSettings) =>
     request<FaultSettings>(`/api/lab/faults/${enc(service)}`, { method: 'PUT', body: settings }),
   patterns: (signal?: AbortSignal) => request<PatternsReport>('/api/lab/patterns', { signal }),
+  /** Who is logged in; a 401 means nobody (and sends nobody to log in). */
+  session: (signal?: AbortSignal) => request<Session>('/api/lab/session', { signal, quiet401: true }),
+  /** A Prometheus range query through the gateway (start, end in seconds since the epoch). */
+  metricsRange: async (query: string, start: number, end: number, step: number, signal?: AbortSignal) => {
+    const body = await request<{ status: string; data: MatrixResult }>(
+      `/api/lab/metrics/query_range${queryOf({ query, start: String(start), end: String(end), step: String(step) })}`,
+      { signal },
+    );
+    return body.data;
+  },
 };
 
 export const EVENTS_PATH = '/api/lab/events';

@@ -95,7 +95,21 @@ export interface LabFeatures {
   events: boolean;
   faults: boolean;
   patterns: boolean;
+  /** GET /api/orders/{orderId}/events and ?version=n (event sourcing). */
+  history?: boolean;
+  /** /auth/login, /auth/logout and GET /api/lab/session (a security pattern). */
+  login?: boolean;
+  /** GET /api/lab/metrics/query_range (Prometheus runs beside the variant). */
+  metrics?: boolean;
   [extra: string]: unknown;
+}
+
+/** Where the viewers that run beside the variant are; each absent when none runs. */
+export interface LabLinks {
+  /** The trace viewer: <traces>/traces/<traceId> shows one trace. */
+  traces?: string;
+  /** Prometheus. */
+  metrics?: string;
 }
 
 export interface LabInfo {
@@ -106,7 +120,33 @@ export interface LabInfo {
   /** The cross-cutting patterns of the variant (circuit-breaker, retry …). */
   patterns?: string[];
   features?: LabFeatures;
+  links?: LabLinks;
   [extra: string]: unknown;
+}
+
+/** GET /api/lab/session: who is logged in (security variants). */
+export interface Session {
+  user: string;
+  name?: string;
+  roles: string[];
+  customerId?: string;
+}
+
+/** One event of an order's stream (GET /api/orders/{orderId}/events, event sourcing). */
+export interface StreamEvent {
+  orderId: string;
+  version: number;
+  type: string;
+  schemaVersion: number;
+  storedSchemaVersion: number;
+  recordedAt: string;
+  data: Record<string, unknown>;
+}
+
+/** A Prometheus range query's answer (its data part). */
+export interface MatrixResult {
+  resultType: 'matrix' | string;
+  result: { metric: Record<string, string>; values: [number, string][] }[];
 }
 
 export type DownMode = '' | 'refuse' | 'hang';

@@ -14,6 +14,9 @@ import type {
   Problem,
 } from '../types';
 import type { AsyncState } from '../hooks';
+import type { PatternsReport } from '../types';
+import { MetricsSection } from './MetricsCharts';
+import { TOKEN_COLUMNS, TokenInspector } from './TokenInspector';
 
 /**
  * Whether the variant has a part of the lab, from /api/lab/info's features:
@@ -443,8 +446,20 @@ function PatternServiceTable({ pattern, part }: { pattern: string; part: Pattern
   );
 }
 
+/** A security pattern's token columns are drawn by the token inspector, not in its tables. */
+function withoutTokenColumns(part: PatternServiceState): PatternServiceState | undefined {
+  if (!part.columns || part.error) return part;
+  const keep = part.columns.map((c, i) => (TOKEN_COLUMNS.includes(c) ? -1 : i)).filter((i) => i >= 0);
+  if (keep.length === part.columns.length) return part;
+  if (keep.length === 0) return undefined;
+  return { ...part, columns: keep.map((i) => part.columns![i]), rows: part.rows?.map((r) => keep.map((i) => r[i] ?? null)) };
+}
+
 function PatternBlock({ pattern }: { pattern: PatternState }) {
-  const services = byServiceOrder(Array.isArray(pattern.services) ? pattern.services : [], (s) => s.service);
+  const all = Array.isArray(pattern.services) ? pattern.services : [];
+  const security = pattern.category === 'security';
+  const parts = security ? all.map(withoutTokenColumns).filter((p): p is PatternServiceState => !!p) : all;
+  const services = byServiceOrder(parts, (s) => s.service);
   // Services that keep no state yet are named in one line, not drawn as empty tables.
   const idle = services.filter((p) => !p.error && (!p.rows || p.rows.length === 0));
   const shown = services.filter((p) => !idle.includes(p));
@@ -455,8 +470,9 @@ function PatternBlock({ pattern }: { pattern: PatternState }) {
         {pattern.category ? <span className="hint"> · {pattern.category}</span> : null}
       </h3>
       {pattern.description ? <p className="hint">{pattern.description}</p> : null}
+      {security ? <p className="hint">The tokens each process received are in the token inspector below.</p> : null}
       {services.length === 0 ? (
-        <p className="hint">No service reports state for this pattern.</p>
+        security ? null : <p className="hint">No service reports state for this pattern.</p>
       ) : (
         shown.map((part) => <PatternServiceTable key={part.service} pattern={pattern.name} part={part} />)
       )}
@@ -473,12 +489,22 @@ function PatternBlock({ pattern }: { pattern: PatternState }) {
  * The state of every cross-cutting pattern of the variant, drawn from
  * /api/lab/patterns without knowing any pattern: a table per service.
  */
-export function PatternsSection({ available, refreshMs = 2000 }: { available?: Has; refreshMs?: number }) {
+export function PatternsSection({
+  available,
+  refreshMs = 2000,
+  onReport,
+}: {
+  available?: Has;
+  refreshMs?: number;
+  /** Told every report read (the token inspector draws from it). */
+  onReport?: (report: PatternsReport | undefined) => void;
+}) {
   const report = useAsync(
     (s) => (available === false ? Promise.resolve(undefined) : api.patterns(s)),
     [available],
     available === false ? undefined : refreshMs,
   );
+  useEffect(() => onReport?.(report.data), [report.data, onReport]);
   const patterns = report.data && Array.isArray(report.data.patterns) ? report.data.patterns : undefined;
   const absent = available === false || report.error?.status === 404 || (patterns && patterns.length === 0);
   return (
@@ -801,17 +827,20 @@ export function LabPanel({
   infoRefreshMs = 5000,
   faultsRefreshMs = 3000,
   patternsRefreshMs = 2000,
+  metricsRefreshMs = 5000,
 }: {
   createEventSource?: EventSourceFactory;
   infoRefreshMs?: number;
   faultsRefreshMs?: number;
   patternsRefreshMs?: number;
+  metricsRefreshMs?: number;
 }) {
   const info = useAsync((s) => api.labInfo(s), [], infoRefreshMs);
   // Until the gateway has answered, the panel does not know what the variant has: it waits.
   const known = !!info.data || !!info.error;
   const features = info.data?.features && typeof info.data.features === 'object' ? info.data.features : undefined;
-  const has = (name: 'events' | 'faults' | 'patterns'): Has =>
+  const [report, setReport] = useState<PatternsReport>();
+  const has = (name: 'events' | 'faults' | 'patterns' | 'metrics'): Has =>
     typeof features?.[name] === 'boolean' ? features[name] : undefined;
   const faults = useFaults(known ? has('faults') : false, faultsRefreshMs);
   const faulty = Object.fromEntries(
@@ -823,7 +852,13 @@ export function LabPanel({
       {known ? (
         <>
           <EventsSection createEventSource={createEventSource} available={has('events')} />
-          <PatternsSection available={has('patterns')} refreshMs={patternsRefreshMs} />
+          <PatternsSection available={has('patterns')} refreshMs={patternsRefreshMs} onReport={setReport} />
+          {features?.login ? <TokenInspector report={report} /> : null}
+          <MetricsSection
+            available={has('metrics') ?? !!info.data?.links?.metrics}
+            prometheus={info.data?.links?.metrics}
+            refreshMs={metricsRefreshMs}
+          />
           <FaultsSection faults={faults} />
         </>
       ) : (

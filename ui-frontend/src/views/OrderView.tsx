@@ -5,6 +5,7 @@ import { OrderTimeline } from '../components/Timeline';
 import { formatTime } from '../format';
 import { useAsync, useOrder } from '../hooks';
 import type { Order, Problem, Product, Reservation } from '../types';
+import { OrderHistory, OrderTraceFacts } from './OrderHistory';
 
 /**
  * How the variant finishes a confirmed order: 'sync' in the confirm request
@@ -19,6 +20,10 @@ interface OrderViewProps {
   flow?: Flow;
   /** Makes this order the shop's current order (to add more products). */
   onShopForOrder?: (order: Order) => void;
+  /** features.history: the variant keeps the order's events (undefined: not known yet). */
+  history?: boolean;
+  /** The trace viewer's address, when one runs (links.traces). */
+  traceViewer?: string;
 }
 
 /** A 409 of a confirm, said in words from the order's items (the server's detail names ids). */
@@ -54,7 +59,7 @@ function confirmBlocker(order: Order): string | undefined {
   return undefined;
 }
 
-export function OrderView({ orderId, pollMs, onShopForOrder, flow }: OrderViewProps) {
+export function OrderView({ orderId, pollMs, onShopForOrder, flow, history, traceViewer }: OrderViewProps) {
   const { order, error, loading, polling, setOrder, refresh } = useOrder(orderId, pollMs);
   const products = useAsync((s) => api.products(s), []);
   const customers = useAsync((s) => api.customers(s), []);
@@ -183,6 +188,7 @@ export function OrderView({ orderId, pollMs, onShopForOrder, flow }: OrderViewPr
             <dt>Updated</dt>
             <dd>{formatTime(order.updatedAt)}</dd>
           </div>
+          <OrderTraceFacts orderId={order.orderId} viewer={traceViewer} />
         </dl>
       </Section>
 
@@ -297,6 +303,8 @@ export function OrderView({ orderId, pollMs, onShopForOrder, flow }: OrderViewPr
           <p className="hint">This order is {order.status}: nothing more to do.</p>
         )}
       </Section>
+
+      <OrderHistory order={order} history={history} />
 
       {docsWanted ? (
         <Section title="Shipment and invoice" id="order-docs">

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { api, ApiError, toProblem } from '../api';
 import { ListState, Id, Loading, LoadMore, Money, ProblemView, Section, StatusBadge } from '../components/common';
 import { useAsync, useOrder, usePagedList } from '../hooks';
-import type { ItemStatus, Order, Problem, Product } from '../types';
+import type { ItemStatus, Order, Problem, Product, Session } from '../types';
 
 /** What the shop says after an add, in the words of the item's status. */
 export type AddNotice = { kind: 'ok' | 'wait' | 'warn'; text: string };
@@ -50,9 +50,14 @@ interface ShopProps {
   currentOrderId: string;
   onCurrentOrderChange: (orderId: string) => void;
   pollMs?: number;
+  /** A security variant: the shop acts as the logged-in customer, or an admin chooses one. */
+  login?: boolean;
+  session?: Session;
 }
 
-export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOrderChange, pollMs }: ShopProps) {
+export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOrderChange, pollMs, login, session }: ShopProps) {
+  // A customer shops as themself; only an admin (or an open variant) chooses.
+  const actsAs = login && session?.customerId ? session.customerId : undefined;
   const customers = useAsync((s) => api.customers(s), []);
   const products = usePagedList((s) => api.productsPage(s), [], (p) => p.productId);
   const current = useOrder(currentOrderId || undefined, pollMs);
@@ -167,9 +172,19 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
         {customers.error ? (
           <ProblemView problem={customers.error} context="Could not load customers" onRetry={customers.reload} />
         ) : null}
-        {customers.data ? (
+        {customers.data && actsAs ? (
+          <div className="field" data-testid="shop-as">
+            <p>
+              Shopping as <strong>{selectedCustomer?.name ?? session?.name ?? session?.user}</strong>, the logged-in customer.
+            </p>
+            <p className="hint">
+              {selectedCustomer ? `Ships to: ${selectedCustomer.address}` : 'Your customer record is loading…'}
+            </p>
+          </div>
+        ) : null}
+        {customers.data && !actsAs ? (
           <div className="field">
-            <label htmlFor="customer-select">Shop as</label>
+            <label htmlFor="customer-select">{login ? 'Act as customer' : 'Shop as'}</label>
             <select
               id="customer-select"
               value={selectedCustomer ? customerId : ''}
@@ -183,7 +198,11 @@ export function Shop({ customerId, onCustomerChange, currentOrderId, onCurrentOr
               ))}
             </select>
             <p className="hint">
-              {selectedCustomer ? `Ships to: ${selectedCustomer.address}` : 'Choose who you shop as.'}
+              {selectedCustomer
+                ? `Ships to: ${selectedCustomer.address}`
+                : login
+                  ? 'As admin you may act as any customer: choose one.'
+                  : 'Choose who you shop as.'}
             </p>
           </div>
         ) : null}
