@@ -155,7 +155,8 @@ func (l *lab) compare(ctx context.Context, w workload, outage time.Duration, std
 		return fig, err
 	}
 	l.cfg.RunID = fmt.Sprintf("compare-%d", time.Now().UnixNano())
-	if err := m.route(l.cfg.URLs); err != nil {
+	rpc := l.variant.Base != nil && l.variant.Base.Serve != nil // the services call each other over gRPC
+	if err := m.route(l.cfg.URLs, rpc); err != nil {
 		return fig, err
 	}
 	l.procEnv = func(name string) []string { return append(m.serviceEnv(name), "SHIPPING_DELAY=0") }
@@ -221,6 +222,9 @@ func (l *lab) measure(ctx context.Context, f *fleet, c *shopper, m *meter, w wor
 		return err
 	}
 	fig.cpu = after - before
+	if rpc := l.variant.Base != nil && l.variant.Base.Serve != nil; rpc {
+		fig.calls = -1 // gRPC's calls are HTTP/2 streams: the bytes are counted, the calls not
+	}
 	var lag readModelLag
 	if status, err := c.call(ctx, http.MethodGet, "/api/lab/read-model", nil, &lag); err == nil && status == http.StatusOK {
 		fig.lag = &lag

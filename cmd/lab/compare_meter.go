@@ -84,9 +84,19 @@ func (m *meter) otlpSink() error {
 	return nil
 }
 
-// route starts the HTTP proxies, each in front of its service.
-func (m *meter) route(services config.URLs) error {
+// route starts the HTTP proxies, each in front of its service; with raw,
+// TCP proxies that count the bytes only (a gRPC base's HTTP/2, which an
+// HTTP/1.1 proxy would not carry).
+func (m *meter) route(services config.URLs, raw bool) error {
 	for name, target := range services.ByName() {
+		if raw {
+			u, err := url.Parse(target)
+			if err != nil {
+				return err
+			}
+			m.tcpProxy(m.listeners[name], u.Host, &m.httpBytes)
+			continue
+		}
 		if err := m.httpProxy(m.listeners[name], target); err != nil {
 			return err
 		}
@@ -181,6 +191,15 @@ func (m *meter) amqpProxy(amqpURL string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	m.tcpProxy(ln, upstream, &m.amqpBytes)
+	u.Host = ln.Addr().String()
+	return u.String(), nil
+}
+
+// tcpProxy forwards the connections ln accepts to upstream, counting their
+// bytes both ways in n: the broker's, and a gRPC base's calls (HTTP/2, whose
+// calls are streams the meter does not tell apart).
+func (m *meter) tcpProxy(ln net.Listener, upstream string, n *atomic.Int64) {
 	var wg sync.WaitGroup
 	var conns sync.Map
 	m.closers = append(m.closers, func() {
@@ -194,15 +213,13 @@ func (m *meter) amqpProxy(amqpURL string) (string, error) {
 			if err != nil {
 				return
 			}
-			wg.Go(func() { m.pipe(c, upstream, &conns) })
+			wg.Go(func() { pipe(c, upstream, &conns, n) })
 		}
 	})
-	u.Host = ln.Addr().String()
-	return u.String(), nil
 }
 
-// pipe copies between a service's connection and the broker, counting bytes.
-func (m *meter) pipe(c net.Conn, upstream string, conns *sync.Map) {
+// pipe copies between a service's connection and upstream, counting bytes.
+func pipe(c net.Conn, upstream string, conns *sync.Map, n *atomic.Int64) {
 	defer c.Close()
 	b, err := net.DialTimeout("tcp", upstream, 5*time.Second)
 	if err != nil {
@@ -214,7 +231,7 @@ func (m *meter) pipe(c net.Conn, upstream string, conns *sync.Map) {
 	defer conns.Delete(c)
 	defer conns.Delete(b)
 	// Counting on the service's side counts both ways as the bytes pass.
-	counted := countingConn{Conn: c, n: &m.amqpBytes}
+	counted := countingConn{Conn: c, n: n}
 	done := make(chan struct{}, 2)
 	forward := func(dst, src net.Conn) {
 		_, _ = io.Copy(dst, src)

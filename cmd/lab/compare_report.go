@@ -75,8 +75,14 @@ type measure struct {
 	text   func(f figures) string  // instead of value: a cell of its own (the outage)
 }
 
-func one(v float64) string       { return fmt.Sprintf("%.1f", v) } // also milliseconds
-func whole(v float64) string     { return thousands(int64(math.Round(v))) }
+func one(v float64) string   { return fmt.Sprintf("%.1f", v) } // also milliseconds
+func whole(v float64) string { return thousands(int64(math.Round(v))) }
+func countedCalls(v float64) string {
+	if v < 0 {
+		return "– (gRPC)"
+	}
+	return whole(v)
+}
 func megabytes(v float64) string { return fmt.Sprintf("%.0f", v/(1<<20)) }
 
 // orders is how many orders a round's workload ran.
@@ -93,7 +99,7 @@ var (
 	bytesPer = measure{"bytes/order", func(f figures) float64 { return float64(f.httpBytes+f.amqpBytes) / orders(f) }, whole, nil}
 	httpPer  = measure{"HTTP bytes/order", func(f figures) float64 { return float64(f.httpBytes) / orders(f) }, whole, nil}
 	exported = measure{"OTLP bytes/order", func(f figures) float64 { return float64(f.otlpBytes) / orders(f) }, whole, nil}
-	calls    = measure{"calls/order", func(f figures) float64 { return float64(f.calls) / orders(f) }, whole, nil}
+	calls    = measure{"calls/order", func(f figures) float64 { return max(-1, float64(f.calls)/orders(f)) }, countedCalls, nil}
 	failed   = measure{"failed", func(f figures) float64 { return float64(len(f.res.failures)) }, whole, nil}
 )
 

@@ -24,7 +24,7 @@ func TestMeter(t *testing.T) {
 	}
 	defer m.close()
 	down := closedURL(t)
-	if err := m.route(config.URLs{Customers: svc.URL, Ordering: svc.URL, Warehouse: down, Shipping: svc.URL, Billing: svc.URL}); err != nil {
+	if err := m.route(config.URLs{Customers: svc.URL, Ordering: svc.URL, Warehouse: down, Shipping: svc.URL, Billing: svc.URL}, false); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.Get(m.env["CUSTOMERS_URL"] + "/api/customers")
