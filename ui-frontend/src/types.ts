@@ -112,9 +112,19 @@ export interface LabLinks {
   metrics?: string;
 }
 
+/** One instance of a service (several when the lab runs replicas). */
+export interface InstanceHealth {
+  url: string;
+  healthy: boolean;
+  /** The balancer sends it nothing for a while (it refused a connection). */
+  out?: boolean;
+}
+
 export interface LabInfo {
   variant: string;
   services: ServiceHealth[];
+  /** Every instance of each service, by service name. */
+  instances?: Record<string, InstanceHealth[]>;
   /** The communication variant the patterns sit on (rest, event-notification …). */
   base?: string;
   /** The cross-cutting patterns of the variant (circuit-breaker, retry …). */

@@ -160,6 +160,47 @@ describe('InfoSection', () => {
   });
 });
 
+describe('InfoSection with replicas', () => {
+  it('lists every instance of each service and its health, and none when each runs once', async () => {
+    fakeApi({
+      'GET /api/lab/info': () => ({
+        variant: 'rest',
+        services: [{ name: 'ordering', url: 'http://127.0.0.1:8082', healthy: true }],
+        instances: {
+          warehouse: [
+            { url: 'http://127.0.0.1:8083', healthy: true },
+            { url: 'http://127.0.0.1:8103', healthy: false, out: true },
+          ],
+          ordering: [
+            { url: 'http://127.0.0.1:8082', healthy: true },
+            { url: 'http://127.0.0.1:8102', healthy: true },
+          ],
+        },
+      }),
+    });
+    render(<Info />);
+    const table = await screen.findByRole('table', { name: 'Instances' });
+    expect(within(table).getAllByRole('row').slice(1).map((r) => r.textContent)).toEqual([
+      'orderinghttp://127.0.0.1:8082healthy',
+      'orderinghttp://127.0.0.1:8102healthy',
+      'warehousehttp://127.0.0.1:8083healthy',
+      'warehousehttp://127.0.0.1:8103out of the balancer',
+    ]);
+  });
+  it('shows no instances table for single instances', async () => {
+    fakeApi({
+      'GET /api/lab/info': () => ({
+        variant: 'rest',
+        services: [{ name: 'ordering', healthy: true }],
+        instances: { ordering: [{ url: 'http://127.0.0.1:8082', healthy: true }] },
+      }),
+    });
+    render(<Info />);
+    await screen.findByTestId('variant-name');
+    expect(screen.queryByRole('table', { name: 'Instances' })).toBeNull();
+  });
+});
+
 describe('columnTitle', () => {
   it.each([
     ['retryAfterMs', 'Retry after (ms)'],

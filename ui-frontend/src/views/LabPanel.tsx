@@ -362,9 +362,47 @@ export function InfoSection({
           ) : (
             <p className="hint">The gateway lists no services.</p>
           )}
+          <Instances instances={info.data.instances} />
         </>
       ) : null}
     </Section>
+  );
+}
+
+/** The instances of each service, when one runs more than one (replicas behind the balancer). */
+function Instances({ instances }: { instances?: LabInfo['instances'] }) {
+  if (!instances || typeof instances !== 'object') return null;
+  const rows = byServiceOrder(Object.keys(instances), (name) => name).flatMap((name) =>
+    (Array.isArray(instances[name]) ? instances[name] : []).map((inst, i) => ({ name, i, inst })),
+  );
+  if (!Object.values(instances).some((list) => Array.isArray(list) && list.length > 1)) return null;
+  return (
+    <table className="stack" aria-label="Instances">
+      <caption>Instances behind the balancer</caption>
+      <thead>
+        <tr>
+          <th scope="col">Service</th>
+          <th scope="col">Instance</th>
+          <th scope="col">Health</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(({ name, i, inst }) => (
+          <tr key={name + i} data-instance={name}>
+            <td data-label="Service">{name}</td>
+            <td data-label="Instance">
+              <code>{inst.url}</code>
+            </td>
+            <td data-label="Health">
+              <StatusBadge
+                status={inst.healthy && !inst.out ? 'healthy' : 'unhealthy'}
+                label={inst.out ? 'out of the balancer' : inst.healthy ? 'healthy' : 'down'}
+              />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
