@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"strings"
 
 	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
 
@@ -84,24 +87,51 @@ func (c *client) checkStock(ctx context.Context) ([]string, error) {
 	return problems, nil
 }
 
-// get decodes the 200 answer of GET path into out.
+// get decodes the 200 answer of GET path into out, a pointer to a slice for a
+// list: every page of it, following each answer's Link rel="next".
 func (c *client) get(ctx context.Context, path string, out any) error {
+	list := reflect.ValueOf(out).Elem()
+	if list.Kind() != reflect.Slice {
+		_, err := c.getPage(ctx, path, out)
+		return err
+	}
+	all := reflect.MakeSlice(list.Type(), 0, 0)
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	for next := path + sep + "limit=500"; next != ""; {
+		page := reflect.New(list.Type())
+		link, err := c.getPage(ctx, next, page.Interface())
+		if err != nil {
+			return err
+		}
+		all = reflect.AppendSlice(all, page.Elem())
+		next = link
+	}
+	list.Set(all)
+	return nil
+}
+
+// getPage decodes the 200 answer of GET path into out and answers the path
+// of the next page ("" on the last).
+func (c *client) getPage(ctx context.Context, path string, out any) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
-		return err
+		return "", err
 	}
 	req.Header.Set("X-API-Key", checkKey)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", path, err)
+		return "", fmt.Errorf("GET %s: %w", path, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", path, err)
+		return "", fmt.Errorf("GET %s: %w", path, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s: %s", path, resp.Status, b)
+		return "", fmt.Errorf("GET %s: %s: %s", path, resp.Status, b)
 	}
-	return json.Unmarshal(b, out)
+	return httpx.NextLink(resp.Header.Get("Link")), json.Unmarshal(b, out)
 }

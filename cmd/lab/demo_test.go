@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -214,5 +215,31 @@ func TestReport(t *testing.T) {
 	runs[1].problems = []string{"stock of KB-01 is not conserved"}
 	if err := report(&bytes.Buffer{}, scenario{downstream: "warehouse"}, runs); err == nil || !strings.Contains(err.Error(), "retry: stock") {
 		t.Errorf("report with a broken invariant: got %v, want an error naming it", err)
+	}
+}
+
+// TestClientGet_followsPages: a list is read whole, page after page, as the
+// gateway's Link rel="next" leads (the invariant checks once saw the first
+// page of the reservations only, and counted held stock as lost).
+func TestClientGet_followsPages(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("after") == "" {
+			if r.URL.Query().Get("limit") != "500" {
+				t.Errorf("first page asked with %q", r.URL.RawQuery)
+			}
+			w.Header().Set("Link", `</api/reservations?limit=500&after=r2>; rel="next"`)
+			_, _ = io.WriteString(w, `[{"reservationId":"r1","quantity":1},{"reservationId":"r2","quantity":2}]`)
+			return
+		}
+		_, _ = io.WriteString(w, `[{"reservationId":"r3","quantity":3}]`)
+	}))
+	defer srv.Close()
+	c := &client{base: srv.URL, http: srv.Client()}
+	var rs []domain.Reservation
+	if err := c.get(t.Context(), "/api/reservations", &rs); err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 3 || rs[2].Quantity != 3 {
+		t.Errorf("got %+v, want the three reservations of both pages", rs)
 	}
 }
