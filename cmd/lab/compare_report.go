@@ -211,29 +211,40 @@ const whatTheRowsSay = `
 ## What the rows say
 
 - **Latency.** Rest answers the confirm with the order already COMPLETED: one request, a chain of
-  calls on loopback. The asynchronous variants take several hops through the outbox, the broker and a
+  calls on loopback. The asynchronous bases take several hops through the outbox, the broker and a
   consumer's transaction for each step (item added → reserved, confirmed → shipped → invoiced →
   completed), and each hop waits for the one before: the order completes later, even though every
-  request answers quickly.
-- **Messages.** Rest publishes none. Both asynchronous variants publish the same events, one per state
-  change (order created, each item added and reserved, each stock change, confirmed, each reservation
-  confirmed, shipped, invoiced, completed): the same count, whatever the events carry.
-- **0 HTTP bytes in event-carried-state-transfer.** Its events carry the whole resource, and each
-  consumer keeps local copies of what it reads often (customers, products), so no service ever calls
-  another: every byte between the services is AMQP. Event notification's events carry ids only, so
-  almost every reaction calls the owner back over HTTP to read what changed: it pays for the messages
-  *and* for the calls.
+  request answers quickly. Which asynchronous base is fastest is a question the brackets answer:
+  where two bases' ranges of ratios overlap, this machine cannot tell them apart.
+- **Messages.** Rest and gRPC publish none. The choreographed bases publish one event per state
+  change (order created, each item added and reserved, each stock change, confirmed, each
+  reservation confirmed, shipped, invoiced, completed): the same count, whatever the events carry.
+  CQRS adds an ` + "`order.changed`" + ` for the changes no contract event announces, so that its read
+  model misses none. Messaging sends commands and replies only — one pair per step — so fewer
+  messages, and only ordering knows the flow.
+- **0 HTTP bytes in event-carried-state-transfer** (and event sourcing and CQRS, built on it). Its
+  events carry the whole resource, and each consumer keeps local copies of what it reads often
+  (customers, products), so no service ever calls another: every byte between the services is
+  AMQP. Event notification's events carry ids only, so almost every reaction calls the owner back
+  over HTTP to read what changed: it pays for the messages *and* for the calls.
 - **Bytes per order.** Fat events are bigger than thin events plus the calls back, because every
-  event carries the whole order (its items included) whether the consumer needs it or not. Rest sends
-  the fewest bytes: only what each call needs.
-- **The warehouse down.** Rest and event notification both refuse every order (503): adding an item
-  needs an answer from the warehouse now — rest to reserve, event notification to read the product.
-  Event-carried-state-transfer takes every one: ordering checks the product against its local copy,
-  the item waits as PENDING, and the ` + "`order.item-added`" + ` event waits in the warehouse's queue
-  until it is back. The messages alone buy no availability — event notification sends as many and
-  refuses as much — what buys it is the data they carry: the variant with the biggest events is the
-  only one that needs no other service up to take an order, at the price of copies that are only
-  eventually up to date, and of event payloads that are a contract.
+  event carries the whole order (its items included) whether the consumer needs it or not; CQRS's
+  read model consumes them once more. gRPC sends about half of rest's bytes for the same calls:
+  protobuf instead of JSON, and HTTP/2's compressed headers on one connection per callee.
+- **Patterns.** Tracing's cost is real (its brackets stay above 1.00): a span per request, call
+  and statement, and about 40 kB of OTLP per order to an exporter. Metrics and logging cost
+  nothing measurable in latency; logging holds about a tenth more memory. The security patterns
+  double the bytes between the services (a JWT in every call) and hold a fifth more memory (the
+  identity provider is a process of its own); their latency differences stay within the spread.
+- **The warehouse down.** Rest, event notification, messaging and gRPC refuse every order (503):
+  adding an item needs an answer from the warehouse now — a call, a call back, or a reply.
+  Event-carried-state-transfer (and event sourcing and CQRS) takes every one: ordering checks the
+  product against its local copy, the item waits as PENDING, and the ` + "`order.item-added`" + ` event
+  waits in the warehouse's queue until it is back. The messages alone buy no availability — event
+  notification sends as many and refuses as much — what buys it is the data they carry: the
+  variants with the biggest events are the only ones that need no other service up to take an
+  order, at the price of copies that are only eventually up to date, and of event payloads that
+  are a contract.
 `
 
 // howMeasured says where each figure comes from.
@@ -251,6 +262,16 @@ const howMeasured = `
   (AMQP frames: publishes, confirms, deliveries, acks, heartbeats).
 - **Messages**: the events published to the variant's exchange during the workload, seen by a tap queue
   bound to every event type (not through the proxy, so the tap's own traffic is not counted).
+- **CPU per order**: the user and system time of every process of the variant (from
+  ` + "`/proc/<pid>/stat`" + `) from just before the workload until just after it, over its orders.
+- **RSS**: idle is the sum of every process's resident set once the variant is ready, before any
+  order; peak is the sum of their high-water marks (` + "`VmHWM`" + `) after the workload.
+- **OTLP bytes**: lab compare points every process's ` + "`OTEL_EXPORTER_OTLP_ENDPOINT`" + ` at a
+  receiver of its own that counts the bodies it is sent (unless you set an endpoint yourself):
+  what an observability pattern exports per order.
+- **Rounds**: every variant runs once per round, in the same order, on fresh processes and data;
+  each ratio to rest is taken within a round, then the median of the rounds is shown with their
+  lowest and highest.
 - Every figure is divided by the orders of the workload. A run on a busy machine varies; run the command
   again to see how much.
 `
