@@ -53,6 +53,8 @@ export interface Order {
   name?: string;
   description?: string;
   status: OrderStatus;
+  /** Why the order was canceled by the flow itself (a saga's compensation: messaging only). */
+  reason?: string;
   items: OrderItem[];
   total: number;
   currency: string;

@@ -154,6 +154,22 @@ describe('OrderView', () => {
     ]);
   });
 
+  it('says why the flow canceled an order (a saga compensated it), and nothing for an order canceled by hand', async () => {
+    let order = makeOrder({ status: 'CANCELED', reason: 'billing refused: the total is above 10000.00', items: [item({ status: 'CANCELED' })] });
+    fakeApi({
+      [`GET /api/orders/${ORDER_ID}`]: () => order,
+      'GET /api/products': () => products,
+      'GET /api/customers': () => customers,
+    });
+    const { unmount } = render(<OrderView orderId={ORDER_ID} pollMs={20} />);
+    expect((await screen.findByTestId('cancel-reason')).textContent).toContain('billing refused: the total is above 10000.00');
+    unmount();
+    order = makeOrder({ status: 'CANCELED', items: [item({ status: 'CANCELED' })] });
+    render(<OrderView orderId={ORDER_ID} pollMs={20} />);
+    await screen.findAllByText('CANCELED', { selector: '[data-status]' });
+    expect(screen.queryByTestId('cancel-reason')).toBeNull();
+  });
+
   it('says so when the order does not exist', async () => {
     fakeApi({
       [`GET /api/orders/${ORDER_ID}`]: () => problem(404, 'Not Found', `order ${ORDER_ID} does not exist`),

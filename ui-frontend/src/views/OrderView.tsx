@@ -148,6 +148,11 @@ export function OrderView({ orderId, pollMs, onShopForOrder, flow, history, trac
         actions={<StatusBadge status={order.status} />}
       >
         <OrderTimeline status={order.status} />
+        {order.status === 'CANCELED' && order.reason ? (
+          <p className="hint" data-testid="cancel-reason">
+            Canceled by the flow, its earlier steps undone: {order.reason}
+          </p>
+        ) : null}
         <div aria-live="polite" className="poll-state">
           {polling && !(flow === 'sync' && (order.status === 'CONFIRMED' || order.status === 'SHIPPED')) ? (
             <p className="live">
