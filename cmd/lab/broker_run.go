@@ -6,7 +6,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/messaging"
 )
 
@@ -29,7 +28,7 @@ func (l *lab) teardown() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), teardownTimeout)
 	defer cancel()
-	kept, err := messaging.TeardownRun(ctx, l.cfg.AMQPURL, n, config.Services, true)
+	kept, err := messaging.TeardownRun(ctx, l.cfg.AMQPURL, n, l.variant.Consumers(), true)
 	for _, k := range kept {
 		fmt.Fprintf(os.Stderr, "lab: kept %s with %s (evidence; `lab broker clean %s -run %s -dead-letters` deletes it)\n",
 			k.Name, plural(k.Messages, "dead letter"), l.variant.Name, l.cfg.RunID)

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,5 +107,21 @@ func mustWrite(tb testing.TB, name, content string) {
 	}
 	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// TestConsumers: a run's teardown deletes the queue of every consumer, a
+// read model's too (a cqrs run once left its ordering-view queue behind).
+func TestConsumers(t *testing.T) {
+	v, err := lookup("cqrs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Consumers(); !slices.Contains(got, "ordering-view") || !slices.Contains(got, "billing") {
+		t.Errorf("cqrs's consumers: %v", got)
+	}
+	rest, _ := lookup("rest")
+	if got := rest.Consumers(); len(got) != 5 {
+		t.Errorf("rest's consumers: %v, want the five services", got)
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"github.com/microservice-patterns/lab/shared/config"
 	"maps"
 	"slices"
 
@@ -124,4 +125,15 @@ func closeProjection(p *Projection) error {
 		return p.Close()
 	}
 	return nil
+}
+
+// Consumers names every consumer the variant has on the broker — each
+// service, and a read model's own (CQRS) — so that a run's teardown deletes
+// every queue it declared.
+func (v Variant) Consumers() []string {
+	out := slices.Clone(config.Services)
+	if b := v.base(); b != nil && b.Async != nil && b.Async.ReadModel != nil {
+		out = append(out, b.Async.ReadModel.Consumer)
+	}
+	return out
 }
