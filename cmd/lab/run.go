@@ -80,19 +80,21 @@ func (l *lab) run(ctx context.Context) error {
 		l.console.Printf("lab: stopped")
 		return exitCode(130)
 	}
-	defer cs.stop(l)
 	l.companionEnv = cs.env
 	f, took, err := l.start(ctx)
 	if errors.Is(err, errInterrupted) {
 		// Stopped before it was ready: say so, and exit as an interrupted command does.
+		cs.stop(l)
 		l.console.Printf("lab: stopped")
 		return exitCode(130)
 	}
 	if err != nil {
+		cs.stop(l)
 		return err
 	}
 	l.console.Printf("lab: %s ready in %s — open %s", l.variant.Name, took.Round(time.Millisecond), l.publicURL())
 	defer l.console.Printf("lab: stopped")
+	defer cs.stop(l) // the companions stop after the variant, before the last line
 	select {
 	case <-ctx.Done():
 		l.console.Printf("lab: stopping %s", l.variant.Name)
