@@ -2,12 +2,7 @@ package acceptance
 
 import (
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,13 +27,7 @@ import (
 //
 // go test runs 300 orders (LAB_DRILL_ORDERS); `make drill-replicas` more.
 func TestDrill_killReplicas(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the drill starts real processes: not in -short")
-	}
-	total := 300
-	if v, err := strconv.Atoi(os.Getenv("LAB_DRILL_ORDERS")); err == nil && v > 0 {
-		total = v
-	}
+	total := drillSize(t, "LAB_DRILL_ORDERS", 300)
 	d := startReplicaLab(t)
 	s := New(t, d.gateway, Options{Timeout: 45 * time.Second})
 
@@ -259,29 +248,10 @@ func startReplicaLab(t *testing.T) *drillLab {
 	for _, svc := range config.Services {
 		dbs[svc] = testenv.PostgresSchema(t)
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &drillLab{dir: t.TempDir(), procs: map[string]*exec.Cmd{}, urls: map[string]string{}}
-	d.bin = buildDrillBin(t, root)
-	base := 57080
-	if v, err := strconv.Atoi(os.Getenv("LAB_PORT_BASE")); err == nil && v > 0 {
-		base = v
-	}
-	d.env = append(os.Environ(), "LAB_VARIANT=rest", "LAB_DATA_DIR="+d.dir, "SHIPPING_DELAY=20ms",
-		"ORDERING_RECONCILE_INTERVAL=1s", "SHIPPING_RECONCILE_INTERVAL=1s", "ORDERING_COMMAND_BUDGET=5s",
-		"LOG_LEVEL=warn", "GATEWAY_UPSTREAM_TIMEOUT=10s")
+	d, base := newDrillLab(t, 57080)
 	d.own = map[string][]string{}
-	free := func(addr string) {
-		if ln, err := net.Listen("tcp", addr); err != nil {
-			t.Skipf("port %s is taken (%v): set LAB_PORT_BASE", addr, err)
-		} else {
-			ln.Close()
-		}
-	}
 	gw := fmt.Sprintf("127.0.0.1:%d", base)
-	free(gw)
+	portFree(t, gw)
 	d.urls["gateway"], d.gateway = "http://"+gw, "http://"+gw
 	d.env = append(d.env, "GATEWAY_ADDR="+gw)
 	for _, svc := range config.Services {
@@ -289,7 +259,7 @@ func startReplicaLab(t *testing.T) *drillLab {
 		var urls []string
 		for k := range 2 {
 			addr := fmt.Sprintf("127.0.0.1:%d", base+config.DefaultPorts[svc]-config.DefaultPorts["gateway"]+20*k)
-			free(addr)
+			portFree(t, addr)
 			name := config.InstanceName(svc, k)
 			d.urls[name] = "http://" + addr
 			d.own[name] = []string{up + "_ADDR=" + addr}

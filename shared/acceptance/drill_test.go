@@ -25,6 +25,7 @@ import (
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/customers"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
+	"github.com/microservice-patterns/lab/shared/testenv"
 )
 
 // TestDrill_abortAndKill is the abort drill against the real processes of the
@@ -39,13 +40,7 @@ import (
 // `make drill-abort` runs a longer one. LAB_DRILL_BIN runs another build of
 // the variant's binary (e.g. an older commit's, to count what it leaves).
 func TestDrill_abortAndKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the drill starts real processes: not in -short")
-	}
-	rounds := 120
-	if v, err := strconv.Atoi(os.Getenv("LAB_DRILL_ROUNDS")); err == nil && v > 0 {
-		rounds = v
-	}
+	rounds := drillSize(t, "LAB_DRILL_ROUNDS", 120)
 	d := startDrillLab(t)
 	s := New(t, d.gateway, Options{Timeout: 45 * time.Second})
 
@@ -91,19 +86,7 @@ type drillLab struct {
 
 func startDrillLab(t *testing.T) *drillLab {
 	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &drillLab{dir: t.TempDir(), procs: map[string]*exec.Cmd{}, urls: map[string]string{}}
-	d.bin = buildDrillBin(t, root)
-	base := 58080
-	if v, err := strconv.Atoi(os.Getenv("LAB_PORT_BASE")); err == nil && v > 0 {
-		base = v
-	}
-	d.env = append(os.Environ(), "LAB_VARIANT=rest", "LAB_DATA_DIR="+d.dir, "SHIPPING_DELAY=20ms",
-		"ORDERING_RECONCILE_INTERVAL=1s", "SHIPPING_RECONCILE_INTERVAL=1s", "ORDERING_COMMAND_BUDGET=5s",
-		"LOG_LEVEL=warn", "GATEWAY_UPSTREAM_TIMEOUT=10s", "GATEWAY_READ_TIMEOUT=2s")
+	d, base := newDrillLab(t, 58080, "GATEWAY_READ_TIMEOUT=2s")
 	for name, port := range config.DefaultPorts {
 		if name == "auth" {
 			continue
@@ -112,11 +95,7 @@ func startDrillLab(t *testing.T) *drillLab {
 		up := strings.ToUpper(name)
 		d.env = append(d.env, up+"_ADDR="+addr, up+"_URL=http://"+addr)
 		d.urls[name] = "http://" + addr
-		if ln, err := net.Listen("tcp", addr); err != nil {
-			t.Skipf("port %s is taken (%v): set LAB_PORT_BASE", addr, err)
-		} else {
-			ln.Close()
-		}
+		portFree(t, addr)
 	}
 	d.gateway = d.urls["gateway"]
 	for _, name := range append(append([]string{}, config.Services...), "gateway") {
@@ -124,6 +103,49 @@ func startDrillLab(t *testing.T) *drillLab {
 	}
 	t.Cleanup(d.stopAll)
 	return d
+}
+
+// drillSize skips a drill in -short, and answers its size: key's value, or def.
+func drillSize(t *testing.T, key string, def int) int {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the drill starts real processes: not in -short")
+	}
+	if v, err := strconv.Atoi(os.Getenv(key)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// newDrillLab makes a drill's lab of real processes of rest: its folder, the
+// binary, and the settings every process shares (with extra); the ports
+// start at LAB_PORT_BASE, else at base.
+func newDrillLab(t *testing.T, base int, extra ...string) (*drillLab, int) {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &drillLab{dir: t.TempDir(), procs: map[string]*exec.Cmd{}, urls: map[string]string{}}
+	d.bin = buildDrillBin(t, root)
+	if v, err := strconv.Atoi(os.Getenv("LAB_PORT_BASE")); err == nil && v > 0 {
+		base = v
+	}
+	d.env = append(append(os.Environ(), "LAB_VARIANT=rest", "LAB_DATA_DIR="+d.dir, "SHIPPING_DELAY=20ms",
+		"ORDERING_RECONCILE_INTERVAL=1s", "SHIPPING_RECONCILE_INTERVAL=1s", "ORDERING_COMMAND_BUDGET=5s",
+		"LOG_LEVEL=warn", "GATEWAY_UPSTREAM_TIMEOUT=10s"), extra...)
+	return d, base
+}
+
+// portFree skips the drill when addr is taken (another lab runs there), and
+// fails it under CI=true, where a skipped drill would pass unseen.
+func portFree(t *testing.T, addr string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		ln.Close()
+	}
+	testenv.Require(t, "the free port "+addr+" (set LAB_PORT_BASE)", err)
 }
 
 // buildDrillBin builds the lab's binary, which runs one service: lab serve
