@@ -56,7 +56,7 @@ func (l *lab) smoke(ctx context.Context) error {
 	if token != "" {
 		env = append(env, "LAB_TOKEN="+token)
 	}
-	suites := []suite{{"the acceptance suite", []string{"go", "test", "-tags", "smoke", "-count=1", "./shared/acceptance/"}}}
+	suites := []suite{{"the acceptance suite", []string{"go", "test", "-tags", "smoke", "-count=1", "-run", "^TestSmoke$", "./shared/acceptance/"}}}
 	if l.browser {
 		suites = append(suites, suite{"the browser tests", []string{"npm", "--prefix", "ui-frontend", "run", "--silent", "e2e"}})
 	}
