@@ -47,8 +47,9 @@ type figures struct {
 	otlpBytes    int64         // telemetry exported over OTLP
 	lag          *readModelLag // a CQRS base's read model: how far it trailed the events
 	cpu          time.Duration // CPU time of every process of the variant during the workload
-	idleRSS      int64         // resident bytes of every process, ready and idle
-	peakRSS      int64         // their high-water marks after the workload
+	idlePSS      int64         // proportional resident bytes of every process, ready and idle
+	afterPSS     int64         // the same after the workload
+	peakRSS      int64         // the sum of their resident high-water marks after the workload
 	attempts     int           // orders tried while the warehouse was down
 	accepted     []string      // of those, the ones whose item was taken
 	refusedWith  map[int]int
@@ -173,10 +174,13 @@ func (l *lab) compare(ctx context.Context, w workload, outage time.Duration, std
 	}
 	c := &shopper{base: "http://" + l.cfg.Addrs["gateway"], http: &http.Client{Timeout: 30 * time.Second, Transport: tr}}
 	time.Sleep(500 * time.Millisecond) // idle: the start's own work done
-	fig.idleRSS, _ = residentBytes(f.procs)
+	fig.idlePSS = proportionalBytes(f.procs)
 	fmt.Fprintf(stdout, "%s: ready in %s; %d orders, %d at a time …\n", l.variant.Name, took.Round(time.Millisecond), w.orders, w.workers)
 	if err := l.measure(ctx, f, c, m, w, &fig); err != nil {
 		return fig, err
+	}
+	if n := len(fig.res.failures); n > 0 {
+		fmt.Fprintf(stdout, "%s: %d of %d orders failed; the first: %s\n", l.variant.Name, n, w.orders, fig.res.failures[0])
 	}
 	if outage > 0 {
 		fmt.Fprintf(stdout, "%s: the warehouse goes down for %s …\n", l.variant.Name, outage)
@@ -193,6 +197,9 @@ func (l *lab) compare(ctx context.Context, w workload, outage time.Duration, std
 
 // measure warms the lab up, then runs the workload with the meter zeroed.
 func (l *lab) measure(ctx context.Context, f *fleet, c *shopper, m *meter, w workload, fig *figures) error {
+	if err := c.stockUp(ctx); err != nil {
+		return err
+	}
 	if warm := c.drive(ctx, workload{orders: 4, workers: 2}); len(warm.failures) > 0 {
 		return fmt.Errorf("warm-up: %s", warm.failures[0])
 	}
@@ -230,6 +237,7 @@ func (l *lab) measure(ctx context.Context, f *fleet, c *shopper, m *meter, w wor
 		fig.lag = &lag
 	}
 	_, fig.peakRSS = residentBytes(f.procs)
+	fig.afterPSS = proportionalBytes(f.procs)
 	return ctx.Err()
 }
 

@@ -14,13 +14,54 @@ import (
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/customers"
-	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
 
 // shopper places orders through the gateway, as a client of the lab would.
 type shopper struct {
 	base string
 	http *http.Client
+	// products are what the workload orders: stockUp makes them with stock
+	// for any number of orders (the seed's 100–500 of each would run out).
+	products []string
+}
+
+// stockedProducts is how many products stockUp makes: an order takes two.
+const stockedProducts = 12
+
+// stockUp creates the workload's products, each with domain.MaxStock, and
+// waits until ordering takes an item of each: a base that keeps a copy of the
+// catalogue learns of a new product a moment later.
+func (c *shopper) stockUp(ctx context.Context) error {
+	c.products = c.products[:0]
+	for i := range stockedProducts {
+		var p domain.Product
+		in := domain.NewProduct{Code: fmt.Sprintf("LOAD-%02d", i+1), Name: fmt.Sprintf("Load product %d", i+1),
+			Description: "made by lab compare", Stock: domain.MaxStock, Price: int64(1000 + 100*i), Currency: domain.Currency}
+		if _, err := c.call(ctx, http.MethodPost, "/api/products", in, &p); err != nil {
+			return fmt.Errorf("create the workload's products: %w", err)
+		}
+		c.products = append(c.products, p.ProductID)
+	}
+	var o domain.Order
+	if _, err := c.call(ctx, http.MethodPost, "/api/orders", domain.NewOrder{CustomerID: customers.Seed[0].CustomerID, Name: "compare stock-up"}, &o); err != nil {
+		return err
+	}
+	for _, p := range c.products {
+		for deadline := time.Now().Add(15 * time.Second); ; {
+			status, err := c.call(ctx, http.MethodPost, "/api/orders/"+o.OrderID+"/items", domain.NewItem{ProductID: p, Quantity: 1}, nil)
+			if err == nil {
+				break
+			}
+			if status < 400 || status >= 500 || time.Now().After(deadline) {
+				return fmt.Errorf("ordering does not take the workload's products: %w", err)
+			}
+			if httpx.Sleep(ctx, 50*time.Millisecond) != nil {
+				return ctx.Err()
+			}
+		}
+	}
+	_, err := c.call(ctx, http.MethodPost, "/api/orders/"+o.OrderID+"/cancel", nil, nil)
+	return err
 }
 
 // call sends v as JSON (nil: no body) and decodes a 2xx answer into out. It
@@ -156,10 +197,11 @@ func (c *shopper) drive(ctx context.Context, w workload) result {
 	return res
 }
 
-// oneOrder takes two seed products (the first twelve, in turn) through the flow.
+// oneOrder takes two of the workload's products (in turn) through the flow.
 func (c *shopper) oneOrder(ctx context.Context, i int) (time.Duration, error) {
 	start := time.Now()
-	a, b := warehouse.Seed[i%12].ProductID, warehouse.Seed[(i+5)%12].ProductID
+	n := len(c.products)
+	a, b := c.products[i%n], c.products[(i+5)%n]
 	o, _, err := c.open(ctx, a, b)
 	if err != nil {
 		return 0, err

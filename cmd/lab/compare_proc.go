@@ -66,6 +66,35 @@ func residentBytes(procs []*proc) (now, peak int64) {
 	return now, peak
 }
 
+// proportionalBytes sums every process's proportional set size (Pss, from
+// /proc/<pid>/smaps_rollup): its private pages, and its share of the pages it
+// shares with others — above all the lab binary's code, which the kernel
+// keeps once for the six processes that run it and which RSS counts six
+// times. It is what the stack costs the machine; 0 without /proc.
+func proportionalBytes(procs []*proc) int64 {
+	var sum int64
+	for _, p := range procs {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", p.cmd.Process.Pid))
+		if err != nil {
+			continue
+		}
+		sum += smapsField(string(b), "Pss")
+	}
+	return sum
+}
+
+// smapsField is the value, in bytes, of a "Key:   N kB" line of a smaps file.
+func smapsField(s, key string) int64 {
+	for line := range strings.SplitSeq(s, "\n") {
+		k, val, ok := strings.Cut(line, ":")
+		if ok && k == key {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(val), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
 // clientTransport is the transport of lab compare's clients: in a security
 // variant each request carries the admin's access token, as a client of such
 // a lab would send it.

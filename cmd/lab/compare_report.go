@@ -23,7 +23,8 @@ func comparisonDoc(all []figures, w workload, outage time.Duration, args, chart 
 	fmt.Fprintf(&b, "Each variant runs as its own processes on fresh data and free loopback ports, with `SHIPPING_DELAY=0`, "+
 		"%d rounds over every variant in turn (A B C … A B C …), so that what the machine does meanwhile falls on all alike.%s\n\n", rounds, loadNote())
 	fmt.Fprintf(&b, "![p50 latency and CPU per order by variant](%s)\n\n", chart)
-	fmt.Fprintf(&b, "## The same workload for each\n\n%d orders per round, %d at a time, each of two seed products: create, add the items, "+
+	fmt.Fprintf(&b, "## The same workload for each\n\n%d orders per round, %d at a time, each of two of twelve products that lab compare "+
+		"makes first with a stock of a billion (the seed's would run out): create, add the items, "+
 		"wait until both are RESERVED, confirm, poll until COMPLETED. Four orders warm the lab up first. "+
 		"Each cell is the median of the rounds, with their lowest and highest in brackets.\n\n", w.orders, w.workers)
 	variantTable(&b, vs, measures, func(v variantFigures, m measure) string { return v.cell(m) })
@@ -93,7 +94,8 @@ var (
 	p99      = measure{"p99 ms", func(f figures) float64 { return quantileMs(f, 0.99) }, one, nil}
 	rate     = measure{"orders/s", func(f figures) float64 { return float64(len(f.res.latencies)) / f.res.wall.Seconds() }, one, nil}
 	cpu      = measure{"CPU ms/order", func(f figures) float64 { return float64(f.cpu.Microseconds()) / 1000 / orders(f) }, one, nil}
-	idle     = measure{"idle RSS MB", func(f figures) float64 { return float64(f.idleRSS) }, megabytes, nil}
+	idle     = measure{"idle MB", func(f figures) float64 { return float64(f.idlePSS) }, megabytes, nil}
+	loaded   = measure{"after MB", func(f figures) float64 { return float64(f.afterPSS) }, megabytes, nil}
 	peak     = measure{"peak RSS MB", func(f figures) float64 { return float64(f.peakRSS) }, megabytes, nil}
 	messages = measure{"messages/order", func(f figures) float64 { return float64(f.events) / orders(f) }, whole, nil}
 	bytesPer = measure{"bytes/order", func(f figures) float64 { return float64(f.httpBytes+f.amqpBytes) / orders(f) }, whole, nil}
@@ -105,8 +107,8 @@ var (
 
 // measures are the workload's columns; ratioMeasures those compared with rest.
 var (
-	measures      = []measure{p50, p99, rate, cpu, idle, peak, messages, httpPer, bytesPer, exported, calls, failed}
-	ratioMeasures = []measure{p50, p99, rate, cpu, idle, peak, bytesPer}
+	measures      = []measure{p50, p99, rate, cpu, idle, loaded, peak, messages, httpPer, bytesPer, exported, calls, failed}
+	ratioMeasures = []measure{p50, p99, rate, cpu, idle, loaded, peak, bytesPer}
 )
 
 // lagMeasures are the read model's lag, in the rounds that measured one.
@@ -264,8 +266,12 @@ const howMeasured = `
   bound to every event type (not through the proxy, so the tap's own traffic is not counted).
 - **CPU per order**: the user and system time of every process of the variant (from
   ` + "`/proc/<pid>/stat`" + `) from just before the workload until just after it, over its orders.
-- **RSS**: idle is the sum of every process's resident set once the variant is ready, before any
-  order; peak is the sum of their high-water marks (` + "`VmHWM`" + `) after the workload.
+- **Memory**: idle and after are the sum of every process's proportional set size (` + "`Pss`" + ` in
+  ` + "`/proc/<pid>/smaps_rollup`" + `) once the variant is ready, before any order, and after the workload:
+  each process's own pages plus its share of the pages it shares — chiefly the lab binary's code,
+  which the kernel holds once for all the processes that run it. Peak RSS is the sum of the
+  processes' resident high-water marks (` + "`VmHWM`" + `), which counts those shared pages once per process: an
+  upper bound.
 - **OTLP bytes**: lab compare points every process's ` + "`OTEL_EXPORTER_OTLP_ENDPOINT`" + ` at a
   receiver of its own that counts the bodies it is sent (unless you set an endpoint yourself):
   what an observability pattern exports per order.

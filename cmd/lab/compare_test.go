@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -116,9 +117,9 @@ func TestComparisonDoc(t *testing.T) {
 	for round, ms := range []int{30, 32, 40} {
 		all = append(all,
 			figures{variant: "rest", round: round + 1, res: res(ms), calls: 14 * 200, httpBytes: 2370560, cpu: 2 * time.Second,
-				idleRSS: 120 << 20, peakRSS: 150 << 20},
+				idlePSS: 60 << 20, afterPSS: 70 << 20, peakRSS: 150 << 20},
 			figures{variant: "event-carried-state-transfer", round: round + 1, res: res(2 * ms), events: 14 * 200, amqpBytes: 5213300,
-				cpu: 3 * time.Second, idleRSS: 130 << 20, peakRSS: 160 << 20, lag: &readModelLag{P50Ms: float64(ms) / 10, P99Ms: float64(ms)}})
+				cpu: 3 * time.Second, idlePSS: 65 << 20, afterPSS: 80 << 20, peakRSS: 160 << 20, lag: &readModelLag{P50Ms: float64(ms) / 10, P99Ms: float64(ms)}})
 	}
 	last := len(all) - 2
 	all[last].attempts, all[last].refusedWith, all[last].outage = 40, map[int]int{503: 40}, true
@@ -127,9 +128,9 @@ func TestComparisonDoc(t *testing.T) {
 	doc := comparisonDoc(all, workload{orders: 200, workers: 2}, 10*time.Second, "-rounds 3", "comparison.svg")
 	for _, want := range []string{
 		"3 rounds over every variant in turn",
-		"| rest | 32.0 (30.0–40.0) | 32.0 (30.0–40.0) | 50.0 | 10.0 | 120 | 150 | 0 | 11,853 | 11,853 | 0 | 14 | 0 |",
+		"| rest | 32.0 (30.0–40.0) | 32.0 (30.0–40.0) | 50.0 | 10.0 | 60 | 70 | 150 | 0 | 11,853 | 11,853 | 0 | 14 | 0 |",
 		"| event-carried-state-transfer | 64.0 (60.0–80.0) |",
-		"| event-carried-state-transfer | 2.00 | 2.00 | 1.00 | 1.50 | 1.08 | 1.07 | 2.20 |",
+		"| event-carried-state-transfer | 2.00 | 2.00 | 1.00 | 1.50 | 1.08 | 1.14 | 1.07 | 2.20 |",
 		"| event-carried-state-transfer | 40 of 40 | – | 40 of 40 | 805.0 ms | yes |",
 		"| rest | 0 of 40 | 503 × 40 | – (none accepted) | – | yes |",
 		"| event-carried-state-transfer | 3.2 (3.0–4.0) | 32.0 (30.0–40.0) |",
@@ -150,5 +151,25 @@ func TestComparisonDoc(t *testing.T) {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+func TestSmapsField(t *testing.T) {
+	rollup := "00400000-7ffc31f5e000 ---p 00000000 00:00 0    [rollup]\nRss:               34104 kB\nPss:                9455 kB\nPss_Dirty:          9402 kB\n"
+	if got := smapsField(rollup, "Pss"); got != 9455<<10 {
+		t.Errorf("Pss = %d, want %d", got, 9455<<10)
+	}
+	if got := smapsField(rollup, "Swap"); got != 0 {
+		t.Errorf("a missing key = %d, want 0", got)
+	}
+	if _, err := os.Stat("/proc/self/smaps_rollup"); err != nil {
+		t.Skip("no /proc/self/smaps_rollup here")
+	}
+	b, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pss, rss := smapsField(string(b), "Pss"), smapsField(string(b), "Rss"); pss <= 0 || pss > rss {
+		t.Errorf("this process: Pss %d, Rss %d; want 0 < Pss <= Rss", pss, rss)
 	}
 }

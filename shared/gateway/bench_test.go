@@ -1,9 +1,18 @@
 package gateway
 
 import (
+	"bytes"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"testing"
+	"time"
+
+	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
 // BenchmarkProxy reads one product through the gateway from a fake
@@ -12,8 +21,12 @@ import (
 // with a bare reverse proxy and nginx as processes).
 func BenchmarkProxy(b *testing.B) {
 	gw := mustGateway(b, servers{})
+	benchGet(b, gw.URL+"/api/products/22222222-2222-4222-8222-000000000001")
+}
+
+// benchGet reads url with many clients at once.
+func benchGet(b *testing.B, url string) {
 	client := &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}}
-	url := gw.URL + "/api/products/22222222-2222-4222-8222-000000000001"
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -29,5 +42,54 @@ func BenchmarkProxy(b *testing.B) {
 				return
 			}
 		}
+	})
+}
+
+// BenchmarkBareProxy is BenchmarkProxy's yardstick: httputil.ReverseProxy
+// with a buffer pool in front of the same fake warehouse, nothing else.
+func BenchmarkBareProxy(b *testing.B) {
+	u, _ := url.Parse(upstream(b, "warehouse").URL)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.Transport = &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 64}
+	rp.BufferPool = httpx.NewBufferPool()
+	s := httptest.NewServer(rp)
+	b.Cleanup(s.Close)
+	benchGet(b, s.URL+"/api/products/22222222-2222-4222-8222-000000000001")
+}
+
+// BenchmarkHandler is the gateway's own cost per proxied request, without a
+// network: its handler and a bare httputil.ReverseProxy, each in front of a
+// transport that answers a product at once.
+func BenchmarkHandler(b *testing.B) {
+	product := []byte(`{"productId":"22222222-2222-4222-8222-000000000001","code":"KB-01","name":"Mechanical keyboard","stock":120,"price":8900,"currency":"EUR"}`)
+	answer := httpx.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: http.StatusOK, ProtoMajor: 1, ProtoMinor: 1, Request: r, ContentLength: int64(len(product)),
+			Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(product))}, nil
+	})
+	path := "/api/products/22222222-2222-4222-8222-000000000001"
+	run := func(b *testing.B, h http.Handler) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+			if w.Code != http.StatusOK {
+				b.Fatalf("status %d", w.Code)
+			}
+		}
+	}
+	b.Run("gateway", func(b *testing.B) {
+		cfg := config.Gateway{Variant: "rest", UIDist: b.TempDir(), UpstreamTimeout: 5 * time.Second}
+		cfg.URLs = servers{"customers": "http://c", "ordering": "http://o", "warehouse": "http://w", "shipping": "http://s", "billing": "http://b"}.urls()
+		h, err := New(cfg, slog.New(slog.DiscardHandler), WithCalls(func(string, http.RoundTripper) http.RoundTripper { return answer }))
+		if err != nil {
+			b.Fatal(err)
+		}
+		run(b, h)
+	})
+	b.Run("bare", func(b *testing.B) {
+		rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: "w"})
+		rp.Transport = answer
+		rp.BufferPool = httpx.NewBufferPool()
+		run(b, rp)
 	})
 }

@@ -100,7 +100,7 @@ func (g *gateway) forward(service string) gin.HandlerFunc {
 // public reports whether a path may leave the gateway: the service-to-service
 // (/internal/) and operator (/admin/) paths never do, nor paths that climb with "..".
 func public(path string) bool {
-	for _, seg := range strings.Split(path, "/") {
+	for seg := range strings.SplitSeq(path, "/") {
 		if strings.EqualFold(seg, "internal") || strings.EqualFold(seg, "admin") || seg == ".." || seg == "." {
 			return false
 		}
