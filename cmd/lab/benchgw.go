@@ -67,7 +67,10 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		return err
 	}
 	if err := add("gateway", func(addr string) *exec.Cmd {
-		return b.self("GATEWAY_ADDR="+addr, "WAREHOUSE_URL=http://"+upstream, "LAB_DATA_DIR="+data, "serve", "rest", "gateway")
+		// The gateway writes its access line of every request, at info, into a file.
+		cmd := b.self("GATEWAY_ADDR="+addr, "WAREHOUSE_URL=http://"+upstream, "LAB_DATA_DIR="+data, "LOG_LEVEL=info", "serve", "rest", "gateway")
+		cmd.Stderr = b.file("gateway.log")
+		return cmd
 	}); err != nil {
 		return err
 	}
@@ -114,7 +117,8 @@ type gwBench struct {
 	procs []*exec.Cmd
 }
 
-// self runs this very binary with args, settings first (KEY=VALUE).
+// self runs this very binary with args, settings first (KEY=VALUE; later
+// ones win).
 func (b *gwBench) self(args ...string) *exec.Cmd {
 	exe, err := os.Executable()
 	if err != nil {
@@ -129,8 +133,18 @@ func (b *gwBench) self(args ...string) *exec.Cmd {
 	return cmd
 }
 
+// file opens a file in the bench's folder for a process's log (os.DevNull
+// if it cannot: the bench still runs).
+func (b *gwBench) file(name string) *os.File {
+	f, err := os.Create(filepath.Join(b.data, name))
+	if err != nil {
+		f, _ = os.Open(os.DevNull)
+	}
+	return f
+}
+
 // nginx runs nginx in the foreground as a reverse proxy to upstream, with
-// keepalive connections to it and no access log.
+// keepalive connections to it and an access log in a file, as the gateway's.
 func (b *gwBench) nginx(bin, addr, upstream string) *exec.Cmd {
 	dir := filepath.Join(b.data, "nginx")
 	_ = os.MkdirAll(dir, 0o755)
@@ -140,7 +154,7 @@ pid %[1]s/nginx.pid;
 error_log %[1]s/error.log warn;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  access_log %[1]s/access.log;
   client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s; uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
   upstream lab { server %[3]s; keepalive 64; }
   server {
@@ -163,7 +177,10 @@ func (b *gwBench) start(name string, cmd func(addr string) *exec.Cmd) (string, e
 	ln.Close()
 	c := cmd(addr)
 	var out bytes.Buffer
-	c.Stdout, c.Stderr = &out, &out
+	c.Stdout = &out
+	if c.Stderr == nil {
+		c.Stderr = &out
+	}
 	c.SysProcAttr = sysProcAttr()
 	c.WaitDelay = time.Second
 	if err := c.Start(); err != nil {

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 // Serve runs one process of the variant — a service, or the gateway — until
 // SIGINT or SIGTERM, configured from the environment.
 func Serve(v Variant, name string) error {
+	collectSooner()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if name == "gateway" {
@@ -30,7 +33,8 @@ func Serve(v Variant, name string) error {
 	if err != nil {
 		return err
 	}
-	log := config.NewLogger(cfg.Log, name)
+	log, flushLog := config.NewProcessLogger(cfg.Log, name)
+	defer flushLog()
 	ln, err := httpx.Listen(cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -55,7 +59,8 @@ func serveGateway(ctx context.Context, v Variant) error {
 	if err != nil {
 		return err
 	}
-	log := config.NewLogger(cfg.Log, "gateway")
+	log, flushLog := config.NewProcessLogger(cfg.Log, "gateway")
+	defer flushLog()
 	ln, err := httpx.Listen(cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -76,7 +81,8 @@ func serveProcess(ctx context.Context, v Variant, name string) error {
 	if err != nil {
 		return err
 	}
-	log := config.NewLogger(cfg.Log, name)
+	log, flushLog := config.NewProcessLogger(cfg.Log, name)
+	defer flushLog()
 	ln, err := httpx.Listen(cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -97,4 +103,20 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 		return nil
 	}
 	return err
+}
+
+// GCPercent is the garbage collector's target for a process of the lab, unless
+// GOGC says otherwise: a new collection when the heap has grown by half of
+// what the last one left live, not by all of it (Go's default, 100). A
+// service's live heap is a few megabytes, so its garbage is most of what it
+// holds; after 600 orders, lab compare measured the rest stack at 68–73 MB
+// (proportional set size) with 50 against 112–119 MB with 100, at the same CPU
+// per order (22.5–23.3 ms against 22.3–23.3 ms).
+const GCPercent = 50
+
+// collectSooner sets GCPercent when the environment sets no GOGC.
+func collectSooner() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(GCPercent)
+	}
 }

@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -268,12 +269,16 @@ func (r *reader) fail(key string, err error) {
 
 // NewLogger returns the logger a process writes with, tagged with its name.
 func NewLogger(l Log, name string) *slog.Logger {
+	return slog.New(newHandler(l, os.Stderr)).With("service", name)
+}
+
+// newHandler is the handler of l's format and level, writing to w.
+func newHandler(l Log, w io.Writer) slog.Handler {
 	opts := &slog.HandlerOptions{Level: l.Level}
-	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
 	if l.Format == "json" {
-		h = slog.NewJSONHandler(os.Stderr, opts)
+		return slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(h).With("service", name)
+	return slog.NewTextHandler(w, opts)
 }
 
 // MaskURL hides the password of a URL for logging.
