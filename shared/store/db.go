@@ -33,9 +33,10 @@ const (
 
 // DB is one service's database.
 type DB struct {
-	SQL     *sql.DB
-	Dialect Dialect
-	observe Observer // nil: statements run unobserved
+	SQL      *sql.DB
+	Dialect  Dialect
+	observe  Observer       // nil: statements run unobserved
+	prepared *preparedCache // SQLite's compiled statements (prepared.go); nil for PostgreSQL
 }
 
 // Observer is told of each statement the store runs through Q, and of each
@@ -118,7 +119,7 @@ func openSQLite(path string) (*DB, error) {
 	// Keeping them all idle avoids reopening (and re-running the pragmas) under load.
 	sqldb.SetMaxOpenConns(4)
 	sqldb.SetMaxIdleConns(4)
-	return &DB{SQL: sqldb, Dialect: SQLite}, nil
+	return &DB{SQL: sqldb, Dialect: SQLite, prepared: newPreparedCache()}, nil
 }
 
 func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
@@ -186,6 +187,10 @@ func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	if db.prepared != nil {
+		// What the transaction met unprepared is prepared once it has ended.
+		defer db.prepared.prepareWanted(context.WithoutCancel(ctx), db.SQL)
+	}
 	if err := fn(context.WithValue(ctx, txKey{db}, tx)); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -211,8 +216,12 @@ func (db *DB) InTransaction(ctx context.Context) bool {
 // Q returns the transaction carried by ctx, or the database itself.
 func (db *DB) Q(ctx context.Context) Querier {
 	var q Querier = db.SQL
-	if tx, ok := ctx.Value(txKey{db}).(*sql.Tx); ok {
+	tx, ok := ctx.Value(txKey{db}).(*sql.Tx)
+	if ok {
 		q = tx
+	}
+	if db.prepared != nil {
+		q = preparing{q: q, tx: tx, db: db.SQL, cache: db.prepared}
 	}
 	if db.observe != nil {
 		return observed{q, db.observe, db.System()}
