@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/microservice-patterns/lab/security-patterns/auth"
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/httpx"
@@ -57,7 +58,15 @@ type figures struct {
 	catchUp      time.Duration // from the restart until the last of them completed
 	invariants   []string
 	startupTaken time.Duration
-	outage       bool // the outage ran in this round
+	outage       bool        // the outage ran in this round
+	idp          *idpFigures // the calls to the identity provider, in a variant that runs one
+}
+
+// idpFigures are the requests the variant's identity provider served, as it
+// counts them (auth.CallsPath): in the warm-up, the first orders after a cold
+// start; and in the measured workload.
+type idpFigures struct {
+	warmUp, workload auth.CallCounts
 }
 
 // readModelLag is what a CQRS base's gateway answers at /api/lab/read-model:
@@ -197,10 +206,14 @@ func (l *lab) compare(ctx context.Context, w workload, outage time.Duration, std
 
 // measure warms the lab up, then runs the workload with the meter zeroed.
 func (l *lab) measure(ctx context.Context, f *fleet, c *shopper, m *meter, w workload, fig *figures) error {
+	cold, err := l.providerCalls(ctx)
+	if err != nil {
+		return err
+	}
 	if err := c.stockUp(ctx); err != nil {
 		return err
 	}
-	if warm := c.drive(ctx, workload{orders: 4, workers: 2}); len(warm.failures) > 0 {
+	if warm := c.drive(ctx, workload{orders: warmUpOrders, workers: 2}); len(warm.failures) > 0 {
 		return fmt.Errorf("warm-up: %s", warm.failures[0])
 	}
 	if l.variant.Broker() {
@@ -215,6 +228,10 @@ func (l *lab) measure(ctx context.Context, f *fleet, c *shopper, m *meter, w wor
 		}
 	}
 	m.reset()
+	warmed, err := l.providerCalls(ctx)
+	if err != nil {
+		return err
+	}
 	before, err := cpuTime(f.procs)
 	if err != nil {
 		return err
@@ -222,6 +239,13 @@ func (l *lab) measure(ctx context.Context, f *fleet, c *shopper, m *meter, w wor
 	fig.res = c.drive(ctx, w)
 	time.Sleep(300 * time.Millisecond) // the events that follow a completion (order.completed, confirmations)
 	fig.calls, fig.httpBytes, fig.amqpBytes, fig.events = m.calls.Load(), m.httpBytes.Load(), m.amqpBytes.Load(), m.events.Load()
+	done, err := l.providerCalls(ctx)
+	if err != nil {
+		return err
+	}
+	if cold != nil {
+		fig.idp = &idpFigures{warmUp: warmed.Since(*cold), workload: done.Since(*warmed)}
+	}
 	time.Sleep(1200 * time.Millisecond) // the batch exporters send at least every second
 	fig.otlpBytes = m.otlpBytes.Load()
 	after, err := cpuTime(f.procs)
@@ -241,10 +265,25 @@ func (l *lab) measure(ctx context.Context, f *fleet, c *shopper, m *meter, w wor
 	return ctx.Err()
 }
 
+// warmUpOrders are the orders that warm a variant up before its workload.
+const warmUpOrders = 4
+
+// providerCalls reads the counts of the variant's identity provider (the
+// auth process of a security pattern), nil when it runs none.
+func (l *lab) providerCalls(ctx context.Context) (*auth.CallCounts, error) {
+	if !slices.Contains(l.names(), "auth") {
+		return nil, nil
+	}
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	defer hc.CloseIdleConnections()
+	c, err := auth.ReadCalls(ctx, hc, "http://"+dialAddr(l.cfg.Addrs["auth"]))
+	return &c, err
+}
+
 // outage stops the warehouse, tries an order every 250 ms while it is down,
 // starts it again and finishes the orders that were taken.
 func (l *lab) outage(ctx context.Context, f *fleet, c *shopper, d time.Duration, fig *figures) error {
-	i := slices.Index(names(), "warehouse")
+	i := slices.Index(l.names(), "warehouse") // the processes in start order: a pattern's own (auth) come first
 	old := f.procs[i]
 	old.signal(syscall.SIGTERM)
 	<-old.done

@@ -99,11 +99,12 @@ func (c *shopper) call(ctx context.Context, method, path string, v, out any) (in
 }
 
 // open creates an order and adds one item of each product, quantity 1; it
-// answers the order and the status of the first add that failed (0: none).
+// answers the order and, when a step failed, the status of its answer (0:
+// no answer came).
 func (c *shopper) open(ctx context.Context, products ...string) (domain.Order, int, error) {
 	var o domain.Order
-	if _, err := c.call(ctx, http.MethodPost, "/api/orders", domain.NewOrder{CustomerID: customers.Seed[0].CustomerID, Name: "compare"}, &o); err != nil {
-		return o, 0, err
+	if status, err := c.call(ctx, http.MethodPost, "/api/orders", domain.NewOrder{CustomerID: customers.Seed[0].CustomerID, Name: "compare"}, &o); err != nil {
+		return o, status, err
 	}
 	for _, p := range products {
 		if status, err := c.call(ctx, http.MethodPost, "/api/orders/"+o.OrderID+"/items", domain.NewItem{ProductID: p, Quantity: 1}, nil); err != nil {

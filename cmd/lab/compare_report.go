@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/microservice-patterns/lab/security-patterns/auth"
 )
 
 // comparisonDoc renders the figures of every round as a Markdown page.
@@ -36,6 +38,18 @@ func comparisonDoc(all []figures, w workload, outage time.Duration, args, chart 
 		b.WriteString("\n## How far the read model trails\n\nIn a base that answers reads from a read model " +
 			"kept from events (CQRS), from an event's publication until the model applied it, over its last events.\n\n")
 		variantTable(&b, lagged, lagMeasures, func(v variantFigures, m measure) string { return v.cell(m) })
+	}
+	if withIdP := slices.DeleteFunc(slices.Clone(vs), func(v variantFigures) bool { return v.rounds[0].idp == nil }); len(withIdP) > 0 {
+		fmt.Fprintf(&b, "\n## Calls to the identity provider\n\nIn the variants that run one (the security patterns' `auth` process), "+
+			"the requests it served to the gateway and the services, as it counts them: in the warm-up (the workload's products "+
+			"stocked up and the first %d orders after the start, two at a time) and per order of the workload. The lab's client logged in before the warm-up, once: "+
+			"its logins are in neither.\n\n", warmUpOrders)
+		variantTable(&b, withIdP, idpMeasures, func(v variantFigures, m measure) string {
+			if m.text != nil {
+				return m.text(v.rounds[len(v.rounds)-1])
+			}
+			return v.cell(m)
+		})
 	}
 	if outage > 0 {
 		fmt.Fprintf(&b, "\n## The warehouse down for %s (last round)\n\nThe warehouse process is stopped; every 250 ms a client "+
@@ -102,14 +116,61 @@ var (
 	httpPer  = measure{"HTTP bytes/order", func(f figures) float64 { return float64(f.httpBytes) / orders(f) }, whole, nil}
 	exported = measure{"OTLP bytes/order", func(f figures) float64 { return float64(f.otlpBytes) / orders(f) }, whole, nil}
 	calls    = measure{"calls/order", func(f figures) float64 { return max(-1, float64(f.calls)/orders(f)) }, countedCalls, nil}
-	failed   = measure{"failed", func(f figures) float64 { return float64(len(f.res.failures)) }, whole, nil}
+	idpCalls = measure{"IdP calls/order", func(f figures) float64 {
+		if f.idp == nil {
+			return -1
+		}
+		return float64(f.idp.workload.Total(processCall)) / orders(f)
+	}, idpCount, nil}
+	failed = measure{"failed", func(f figures) float64 { return float64(len(f.res.failures)) }, whole, nil}
 )
 
 // measures are the workload's columns; ratioMeasures those compared with rest.
 var (
-	measures      = []measure{p50, p99, rate, cpu, idle, loaded, peak, messages, httpPer, bytesPer, exported, calls, failed}
+	measures      = []measure{p50, p99, rate, cpu, idle, loaded, peak, messages, httpPer, bytesPer, exported, calls, idpCalls, failed}
 	ratioMeasures = []measure{p50, p99, rate, cpu, idle, loaded, peak, bytesPer}
 )
+
+// idpMeasures are the calls to the identity provider, in the variants that run one.
+var idpMeasures = []measure{
+	{"warm-up", func(f figures) float64 { return float64(f.idp.warmUp.Total(processCall)) }, whole, nil},
+	idpCalls,
+	{label: "what they were (last round): warm-up; workload", text: func(f figures) string {
+		out := callKinds(f.idp.warmUp) + "; " + callKinds(f.idp.workload)
+		if n := f.idp.workload.Total(auth.Call.Login); n > 0 {
+			out += fmt.Sprintf(" (and %d login steps of a client)", n)
+		}
+		return out
+	}},
+}
+
+// processCall says whether a call to the provider is one of the lab's
+// processes', not a step of a user's login.
+func processCall(c auth.Call) bool { return !c.Login() }
+
+// idpCount prints calls per order: – where there is no provider.
+func idpCount(v float64) string {
+	switch {
+	case v < 0:
+		return "–"
+	case v == math.Trunc(v):
+		return whole(v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+// callKinds lists the processes' calls by kind: "discovery 10, keys 6", or "none".
+func callKinds(c auth.CallCounts) string {
+	by := c.ByLabel(processCall)
+	if len(by) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, label := range slices.Sorted(maps.Keys(by)) {
+		parts = append(parts, fmt.Sprintf("%s %d", label, by[label]))
+	}
+	return strings.Join(parts, ", ")
+}
 
 // lagMeasures are the read model's lag, in the rounds that measured one.
 var lagMeasures = []measure{
@@ -238,6 +299,12 @@ const whatTheRowsSay = `
   nothing measurable in latency; logging holds about a tenth more memory. The security patterns
   double the bytes between the services (a JWT in every call) and hold a fifth more memory (the
   identity provider is a process of its own); their latency differences stay within the spread.
+  Once warm they call the identity provider not at all: every process fetches the discovery
+  document and the keys once and verifies each token itself, and the tokens a pattern fetches
+  (exchanged, or the services' own) are cached until shortly before they expire. The warm-up pays
+  for all of it. The workload sends one user's token for every order, so token exchange's
+  exchanges are cached after the first order; each new user's token costs it one exchange per
+  hop again, where client credentials' tokens serve every user.
 - **The warehouse down.** Rest, event notification, messaging and gRPC refuse every order (503):
   adding an item needs an answer from the warehouse now — a call, a call back, or a reply.
   Event-carried-state-transfer (and event sourcing and CQRS) takes every one: ordering checks the
@@ -264,6 +331,12 @@ const howMeasured = `
   (AMQP frames: publishes, confirms, deliveries, acks, heartbeats).
 - **Messages**: the events published to the variant's exchange during the workload, seen by a tap queue
   bound to every event type (not through the proxy, so the tap's own traffic is not counted).
+- **Calls to the identity provider**: a security pattern's ` + "`auth`" + ` process counts the requests it serves, by
+  endpoint (discovery, keys, token, introspection, userinfo, revocation, end_session) and at the token endpoint by
+  grant type and client, and answers the counts at ` + "`GET /admin/calls`" + ` on its own port (the gateway routes
+  nothing there); lab compare reads them before the warm-up, before the workload and after it. The steps of a
+  user's login (the authorization endpoint, the login page, the public ` + "`cli`" + ` client's tokens) are told
+  apart: the lab's client logs in once, before the warm-up, so none is in the figures.
 - **CPU per order**: the user and system time of every process of the variant (from
   ` + "`/proc/<pid>/stat`" + `) from just before the workload until just after it, over its orders.
 - **Memory**: idle and after are the sum of every process's proportional set size (` + "`Pss`" + ` in

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/microservice-patterns/lab/security-patterns/auth"
 	"github.com/microservice-patterns/lab/shared/config"
 )
 
@@ -104,7 +107,8 @@ func closedURL(t *testing.T) string {
 // TestComparisonDoc renders the rounds' figures as the page shows them:
 // medians with the rounds' range, ratios to rest of the same round, whole
 // bytes with thousands separated, no "0 of 0", the outage of the last round,
-// and a chart with a bar per variant.
+// the calls to the identity provider ("–" where none runs, a client's login
+// steps named apart) and a chart with a bar per variant.
 func TestComparisonDoc(t *testing.T) {
 	res := func(ms int) result {
 		lat := make([]time.Duration, 200)
@@ -113,22 +117,38 @@ func TestComparisonDoc(t *testing.T) {
 		}
 		return result{latencies: lat, wall: 4 * time.Second}
 	}
+	calls := func(cs ...auth.CallCount) auth.CallCounts { return auth.CallCounts{Calls: cs} }
+	exchanges := func(client string, n int64) auth.CallCount {
+		return auth.CallCount{Call: auth.Call{Endpoint: "token", Grant: "token-exchange", Client: client}, Count: n}
+	}
 	var all []figures
 	for round, ms := range []int{30, 32, 40} {
 		all = append(all,
 			figures{variant: "rest", round: round + 1, res: res(ms), calls: 14 * 200, httpBytes: 2370560, cpu: 2 * time.Second,
 				idlePSS: 60 << 20, afterPSS: 70 << 20, peakRSS: 150 << 20},
 			figures{variant: "event-carried-state-transfer", round: round + 1, res: res(2 * ms), events: 14 * 200, amqpBytes: 5213300,
-				cpu: 3 * time.Second, idlePSS: 65 << 20, afterPSS: 80 << 20, peakRSS: 160 << 20, lag: &readModelLag{P50Ms: float64(ms) / 10, P99Ms: float64(ms)}})
+				cpu: 3 * time.Second, idlePSS: 65 << 20, afterPSS: 80 << 20, peakRSS: 160 << 20, lag: &readModelLag{P50Ms: float64(ms) / 10, P99Ms: float64(ms)}},
+			figures{variant: "rest+token-exchange", round: round + 1, res: res(ms), calls: 14 * 200, httpBytes: 2 * 2370560, cpu: 2 * time.Second,
+				idlePSS: 70 << 20, afterPSS: 85 << 20, peakRSS: 180 << 20, idp: &idpFigures{
+					warmUp: calls(auth.CallCount{Call: auth.Call{Endpoint: "discovery"}, Count: 10}, auth.CallCount{Call: auth.Call{Endpoint: "keys"}, Count: 6},
+						exchanges("gateway", 1), exchanges("ordering", int64(7+round))),
+					workload: calls(exchanges("ordering", int64(100*round)),
+						auth.CallCount{Call: auth.Call{Endpoint: "token", Grant: "authorization_code", Client: "cli"}, Count: 2})}})
 	}
-	last := len(all) - 2
+	last := len(all) - 3
 	all[last].attempts, all[last].refusedWith, all[last].outage = 40, map[int]int{503: 40}, true
 	all[last+1].attempts, all[last+1].accepted, all[last+1].completed, all[last+1].catchUp, all[last+1].outage =
 		40, make([]string, 40), 40, 805*time.Millisecond, true
+	all[last+2].attempts, all[last+2].refusedWith, all[last+2].outage = 40, map[int]int{0: 1, 503: 39}, true
 	doc := comparisonDoc(all, workload{orders: 200, workers: 2}, 10*time.Second, "-rounds 3", "comparison.svg")
 	for _, want := range []string{
 		"3 rounds over every variant in turn",
-		"| rest | 32.0 (30.0–40.0) | 32.0 (30.0–40.0) | 50.0 | 10.0 | 60 | 70 | 150 | 0 | 11,853 | 11,853 | 0 | 14 | 0 |",
+		"| rest | 32.0 (30.0–40.0) | 32.0 (30.0–40.0) | 50.0 | 10.0 | 60 | 70 | 150 | 0 | 11,853 | 11,853 | 0 | 14 | – | 0 |",
+		"| rest+token-exchange | 32.0 (30.0–40.0) | 32.0 (30.0–40.0) | 50.0 | 10.0 | 70 | 85 | 180 | 0 | 23,706 | 23,706 | 0 | 14 | 0.50 (0–1) | 0 |",
+		"## Calls to the identity provider",
+		"| variant | warm-up | IdP calls/order | what they were (last round): warm-up; workload |",
+		"| rest+token-exchange | 25 (24–26) | 0.50 (0–1) | discovery 10, keys 6, token-exchange 10; token-exchange 200 (and 2 login steps of a client) |",
+		"| rest+token-exchange | 0 of 40 | no answer × 1, 503 × 39 |",
 		"| event-carried-state-transfer | 64.0 (60.0–80.0) |",
 		"| event-carried-state-transfer | 2.00 | 2.00 | 1.00 | 1.50 | 1.08 | 1.14 | 1.07 | 2.20 |",
 		"| event-carried-state-transfer | 40 of 40 | – | 40 of 40 | 805.0 ms | yes |",
@@ -144,7 +164,7 @@ func TestComparisonDoc(t *testing.T) {
 		t.Errorf("the page says 0 of 0:\n%s", doc)
 	}
 	svg := comparisonChart(all)
-	if strings.Count(svg, "<rect ") != 1+2*2 || !strings.Contains(svg, ">event-carried-state-transfer</text>") {
+	if strings.Count(svg, "<rect ") != 1+2*3 || !strings.Contains(svg, ">event-carried-state-transfer</text>") {
 		t.Errorf("the chart has not a bar per variant and panel:\n%s", svg)
 	}
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 26067: "26,067", 1234567: "1,234,567", -4500: "-4,500"} {
@@ -171,5 +191,48 @@ func TestSmapsField(t *testing.T) {
 	}
 	if pss, rss := smapsField(string(b), "Pss"), smapsField(string(b), "Rss"); pss <= 0 || pss > rss {
 		t.Errorf("this process: Pss %d, Rss %d; want 0 < Pss <= Rss", pss, rss)
+	}
+}
+
+// TestLab_outage stops the warehouse of a variant that runs a process of its
+// own before the services (a security pattern's auth), and no other process:
+// the warehouse is stopped and started again, the others keep running, and
+// each refused order is counted with the status the gateway answered.
+func TestLab_outage(t *testing.T) {
+	l, _ := newTestLab(t, nil)
+	v, err := lookup("rest+token-relay")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.variant = v
+	l.console = newConsole(&syncBuffer{}, false, l.names())
+	if err := l.freshConfig(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	if l.names()[0] != "auth" {
+		t.Fatalf("the variant's processes: %v, want auth first", l.names())
+	}
+	f, _, err := l.start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.stop(f)
+	was := slices.Clone(f.procs)
+	c := &shopper{base: "http://" + l.cfg.Addrs["gateway"], http: &http.Client{Timeout: 5 * time.Second}}
+	fig := figures{refusedWith: map[int]int{}}
+	if err := l.outage(context.Background(), f, c, 300*time.Millisecond, &fig); err != nil {
+		t.Fatalf("outage: %v", err)
+	}
+	for i, name := range l.names() {
+		switch p := f.procs[i]; {
+		case name == "warehouse" && (p == was[i] || !was[i].exited() || p.exited()):
+			t.Errorf("the warehouse was not stopped and started again")
+		case name != "warehouse" && (p != was[i] || p.exited()):
+			t.Errorf("%s was stopped: only the warehouse goes down", name)
+		}
+	}
+	// The fake gateway answers every order with 404: each attempt is refused with it.
+	if fig.attempts == 0 || fig.refusedWith[http.StatusNotFound] != fig.attempts {
+		t.Errorf("%d attempts refused with %v, want every one with 404", fig.attempts, fig.refusedWith)
 	}
 }

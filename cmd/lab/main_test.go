@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -96,6 +97,10 @@ func listenAddr(name string) (string, error) {
 	if name == "gateway" {
 		cfg, err := config.LoadGateway(config.Env)
 		return cfg.Addr, err
+	}
+	if !slices.Contains(config.Services, name) { // a pattern's own process (auth)
+		p, err := config.LoadProcess(name, config.Env)
+		return p.Addr, err
 	}
 	cfg, err := config.LoadService(name, "rest", config.Env)
 	return cfg.Addr, err

@@ -39,7 +39,7 @@ func Process(policy Policy) app.Process {
 // Provider is the identity provider's HTTP handler: discovery, JWKS,
 // authorize (code + PKCE S256), token (code, refresh, client credentials,
 // token exchange), introspection, revocation, userinfo, end_session, the
-// login page and POST /admin/keys/rotate.
+// login page, POST /admin/keys/rotate and GET /admin/calls (calls.go).
 type Provider struct {
 	http.Handler
 	storage *storage
@@ -85,8 +85,11 @@ func NewProvider(env config.Getenv, issuer string, policy Policy, log *slog.Logg
 	oidcHandler := op.RegisterLegacyServer(server, op.AuthorizeCallbackHandler(provider), op.WithFallbackLogger(log))
 
 	p := &Provider{storage: st, issuer: issuer}
+	calls := newCallCounter()
 	e := httpx.NewEngine(log)
+	e.Use(calls.Middleware)
 	httpx.Health(e, nil)
+	e.GET(CallsPath, calls.counts)
 	e.GET("/login", p.loginPage)
 	e.POST("/login", p.login)
 	e.POST("/admin/keys/rotate", p.rotate)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -88,15 +89,25 @@ type Verifier struct {
 	now      func() time.Time
 }
 
-// NewVerifier returns the verifier of tokens addressed to audience, from the provider of s.
+// NewVerifier returns the verifier of tokens addressed to audience, from the
+// provider of s: go-oidc's verifier is made once the provider is found, and
+// kept (with it the key set, which refetches the JWKS on an unknown kid).
 func NewVerifier(audience string, s Settings) *Verifier {
 	r := newRemote(s)
+	var mu sync.Mutex
+	var made *oidc.IDTokenVerifier
 	return &Verifier{audience: audience, now: time.Now, verifier: func(ctx context.Context) (*oidc.IDTokenVerifier, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if made != nil {
+			return made, nil
+		}
 		p, _, err := r.get(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return p.Verifier(&oidc.Config{ClientID: audience, SupportedSigningAlgs: []string{oidc.RS256}}), nil
+		made = p.Verifier(&oidc.Config{ClientID: audience, SupportedSigningAlgs: []string{oidc.RS256}})
+		return made, nil
 	}}
 }
 
