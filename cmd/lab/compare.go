@@ -97,9 +97,8 @@ func compareCommand(ctx context.Context, hurry <-chan os.Signal, root string, ar
 	if len(names) == 0 {
 		names = compared()
 	}
-	if !slices.Contains(names, "rest") {
-		names = append([]string{"rest"}, names...) // every ratio is to rest, from the same round
-	}
+	// Every ratio is to rest, from the same round: rest runs first, named or not.
+	names = append([]string{"rest"}, slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == "rest" })...)
 	var variants []app.Variant
 	for _, name := range names {
 		v, err := lookup(name)

@@ -17,6 +17,10 @@ import (
 // comparisonDoc renders the figures of every round as a Markdown page.
 func comparisonDoc(all []figures, w workload, outage time.Duration, args, chart string) string {
 	vs := byVariant(all)
+	// The ratios are to the first variant: rest, wherever it ran.
+	if i := slices.IndexFunc(vs, func(v variantFigures) bool { return v.name == "rest" }); i > 0 {
+		vs = append([]variantFigures{vs[i]}, slices.Delete(slices.Clone(vs), i, i+1)...)
+	}
 	rounds := len(vs[0].rounds)
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Measured comparison of %d variants\n\n", len(vs))
@@ -78,6 +82,9 @@ func byVariant(all []figures) []variantFigures {
 			i = len(out) - 1
 		}
 		out[i].rounds = append(out[i].rounds, f)
+	}
+	for _, v := range out { // in round order: a ratio pairs a variant's round with rest's of the same number
+		slices.SortStableFunc(v.rounds, func(a, b figures) int { return a.round - b.round })
 	}
 	return out
 }
