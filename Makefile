@@ -48,10 +48,10 @@ smoke-%: $(LAB) ## the same for another variant: make smoke-retry
 	@LAB_PORT_BASE=$(SMOKE_PORT_BASE) $(LAB) smoke $*
 
 drill-abort: ## the abort drill, longer: 800 orders of clients that give up, kill -9 of ordering, then the invariants
-	LAB_DRILL_ROUNDS=$${LAB_DRILL_ROUNDS:-800} LAB_PORT_BASE=$${LAB_PORT_BASE:-58080} $(GO) test -count=1 -timeout 10m -v -run TestDrill_abortAndKill ./shared/acceptance/
+	LAB_DRILL_ROUNDS=$${LAB_DRILL_ROUNDS:-800} $(GO) test -count=1 -timeout 10m -v -run TestDrill_abortAndKill ./shared/acceptance/
 
 drill-replicas: ## the replica drill, longer: 2 instances of each service on PostgreSQL, 1500 orders, kill -9 of one instance of each in turn and again
-	LAB_DRILL_ORDERS=$${LAB_DRILL_ORDERS:-1500} LAB_PORT_BASE=$${LAB_PORT_BASE:-57080} $(GO) test -count=1 -timeout 10m -v -run TestDrill_killReplicas ./shared/acceptance/
+	LAB_DRILL_ORDERS=$${LAB_DRILL_ORDERS:-1500} $(GO) test -count=1 -timeout 10m -v -run TestDrill_killReplicas ./shared/acceptance/
 
 compare: $(LAB) ## measure every variant under the same load, in interleaved rounds: writes data/comparison.md and .svg (VARIANTS="rest tracing …", COMPARE="-rounds 5")
 	@$(LAB) compare $(COMPARE) $(VARIANTS)

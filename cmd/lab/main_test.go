@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/config"
+	"github.com/microservice-patterns/lab/shared/testenv"
 )
 
 // TestMain lets the test binary play the parts the runner needs: started as
@@ -134,23 +134,8 @@ func addrEnv(addrs map[string]string) map[string]string {
 	return env
 }
 
-// syncBuffer is a bytes.Buffer safe for the runner's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is the runner tests' output buffer, safe for the runner's goroutines.
+type syncBuffer = testenv.Buffer
 
 // newTestLab returns a lab whose processes are fake services, each in the mode
 // modes gives it ("ready" when absent), on free ports.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/domain"
@@ -28,11 +27,7 @@ const (
 
 // MigrateView creates the read model's tables in db.
 func MigrateView(ctx context.Context, db *store.DB) error {
-	fsys, err := fs.Sub(migrationFiles, "migrations/view")
-	if err != nil {
-		return err
-	}
-	return store.MigrateSet(ctx, db, fsys, "goose_read_model", "read model")
+	return store.MigrateSet(ctx, db, migrationFiles, "migrations/view", "goose_read_model", "read model")
 }
 
 // Projector keeps the read model from events. Applying an event is

@@ -5,7 +5,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"reflect"
 	"slices"
 	"strconv"
@@ -41,11 +40,7 @@ const VersionHeader = "X-Order-Version"
 
 // migrateWrite creates the version table in ordering's database.
 func migrateWrite(ctx context.Context, db *store.DB) error {
-	fsys, err := fs.Sub(migrationFiles, "migrations/write")
-	if err != nil {
-		return err
-	}
-	return store.MigrateSet(ctx, db, fsys, "goose_cqrs_write", "write side's versions")
+	return store.MigrateSet(ctx, db, migrationFiles, "migrations/write", "goose_cqrs_write", "write side's versions")
 }
 
 // versioning counts the events ordering publishes about each order and puts

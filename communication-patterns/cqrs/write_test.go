@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/microservice-patterns/lab/shared/messaging"
 	"github.com/microservice-patterns/lab/shared/services/ordering"
 	"github.com/microservice-patterns/lab/shared/store"
+	"github.com/microservice-patterns/lab/shared/store/storetest"
 )
 
 // recorder keeps the events ordering publishes, in the transaction's database.
@@ -64,11 +64,7 @@ type writeStack struct {
 func newWriteStack(t *testing.T) *writeStack {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenService(ctx, "ordering", "", filepath.Join(t.TempDir(), "ordering.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t, "ordering")
 	rec := &recorder{db: db}
 	repo, err := openWriteSide(ctx, db, messaging.Emitter{Source: "/ordering", Style: messaging.Fat, Tx: rec})
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 	"time"
@@ -31,11 +30,7 @@ const MigrationTable = "goose_event_store"
 
 // Migrate creates the event store's tables in db.
 func Migrate(ctx context.Context, db *store.DB) error {
-	fsys, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return err
-	}
-	return store.MigrateSet(ctx, db, fsys, MigrationTable, "event store", goose.WithGoMigrations(appendOnly(db.Dialect)))
+	return store.MigrateSet(ctx, db, migrationFiles, "migrations", MigrationTable, "event store", goose.WithGoMigrations(appendOnly(db.Dialect)))
 }
 
 // Announcer publishes the contract's order events in the transaction ctx

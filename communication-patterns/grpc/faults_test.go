@@ -31,7 +31,7 @@ func TestConfirm_billingDown(t *testing.T) {
 	if err := st.StopService("billing"); err != nil {
 		t.Fatal(err)
 	}
-	r := s.API().Do(http.MethodPost, "/api/orders/"+o.OrderID+"/confirm", "", true)
+	r := s.TryConfirm(o.OrderID)
 	if r.Status != http.StatusServiceUnavailable {
 		t.Fatalf("confirm with billing down: got %d %s, want 503", r.Status, r.Body)
 	}
@@ -49,7 +49,7 @@ func TestConfirm_billingDown(t *testing.T) {
 	// backoff (at most reconnectMax); until then a confirm is another 503.
 	var again acceptance.Response
 	acceptance.Eventually(t, 10*time.Second, "a confirm once billing is back", func() bool {
-		again = s.API().Do(http.MethodPost, "/api/orders/"+o.OrderID+"/confirm", "", true)
+		again = s.TryConfirm(o.OrderID)
 		return again.Status != http.StatusServiceUnavailable
 	})
 	var done domain.Order
@@ -66,23 +66,13 @@ func TestConfirm_billingDown(t *testing.T) {
 // makes adding an item a 504 that changes nothing; once it is fast again the
 // same item goes in.
 func TestAddItem_warehouseSlow(t *testing.T) {
-	s, _, wh := acceptance.StartWithFaults(t, app.MustCompose(Base), map[string]string{"LAB_HTTP_TIMEOUT": "300ms"}, "warehouse")
-	o := s.CreateOrder(acceptance.SeedCustomerID)
-	if _, err := wh.Set(context.Background(), faults.Settings{LatencyMs: 5000}); err != nil {
-		t.Fatal(err)
-	}
-	r := s.API().Do(http.MethodPost, "/api/orders/"+o.OrderID+"/items", `{"productId":"`+warehouse.Seed[0].ProductID+`","quantity":1}`, true)
-	if r.Status != http.StatusGatewayTimeout {
-		t.Fatalf("add with a slow warehouse: got %d %s, want 504", r.Status, r.Body)
-	}
-	if got := s.Order(o.OrderID); len(got.Items) != 0 {
-		t.Errorf("items after a failed add: got %+v, want none", got.Items)
-	}
-	if _, err := wh.Set(context.Background(), faults.Settings{}); err != nil {
-		t.Fatal(err)
-	}
-	s.AddItem(o.OrderID, warehouse.Seed[0].ProductID, 1)
-	s.CheckInvariants()
+	l := acceptance.StartLab(t, Base.Name, "warehouse", map[string]string{"LAB_HTTP_TIMEOUT": "300ms"})
+	o := l.CreateOrder(acceptance.SeedCustomerID)
+	l.SetFaults(faults.Settings{LatencyMs: 5000})
+	l.AddFails(o.OrderID, warehouse.Seed[0].ProductID, http.StatusGatewayTimeout)
+	l.SetFaults(faults.Settings{})
+	l.AddItem(o.OrderID, warehouse.Seed[0].ProductID, 1)
+	l.CheckInvariants()
 }
 
 // TestServices_speakGRPC: each service answers the standard health service

@@ -40,9 +40,10 @@ type repository struct{ o *orchestrator }
 
 var _ ordering.Announcer = repository{}
 
-// orderingStore migrates the sagas table and returns ordering's repository.
+// orderingStore creates or updates the sagas table of ordering's database and
+// returns ordering's repository.
 func orderingStore(ctx context.Context, p *app.Parts, _ broker.Emitter) (ordering.Repository, error) {
-	if err := migrate(ctx, p.DB); err != nil {
+	if err := store.MigrateSet(ctx, p.DB, migrationFiles, "migrations/"+string(p.DB.Dialect), "goose_sagas", "sagas table"); err != nil {
 		return nil, err
 	}
 	o, err := newOrchestrator(p)

@@ -3,7 +3,6 @@ package messaging
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	broker "github.com/microservice-patterns/lab/shared/messaging"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 	"github.com/microservice-patterns/lab/shared/store"
+	"github.com/microservice-patterns/lab/shared/store/storetest"
 )
 
 // warehouseParts is a warehouse on a fresh SQLite database, seeded, as the
@@ -20,11 +20,7 @@ import (
 func warehouseParts(t *testing.T) *app.Parts {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenService(ctx, "warehouse", "", filepath.Join(t.TempDir(), "warehouse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t, "warehouse")
 	if err := broker.Migrate(ctx, db); err != nil {
 		t.Fatal(err)
 	}

@@ -6,29 +6,17 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/store"
 )
 
-// migrationFiles holds the sagas table, one folder per dialect.
+// migrationFiles holds the sagas table, one folder per dialect; goose records
+// them in goose_sagas, beside the service's own (orderingStore runs them).
 //
 //go:embed migrations
 var migrationFiles embed.FS
-
-// migrationTable records the saga migrations, beside the service's own.
-const migrationTable = "goose_sagas"
-
-// migrate creates or updates the sagas table of ordering's database.
-func migrate(ctx context.Context, db *store.DB) error {
-	fsys, err := fs.Sub(migrationFiles, "migrations/"+string(db.Dialect))
-	if err != nil {
-		return err
-	}
-	return store.MigrateSet(ctx, db, fsys, migrationTable, "sagas table")
-}
 
 // sagas keeps the sagas of ordering's database. Every method joins the
 // transaction its ctx carries.

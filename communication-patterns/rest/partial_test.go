@@ -49,7 +49,7 @@ func TestConfirm_billingDown(t *testing.T) {
 	s.AddItem(o.OrderID, warehouse.Seed[3].ProductID, 2)
 
 	down.Store(true)
-	r := s.API().Do(http.MethodPost, "/api/orders/"+o.OrderID+"/confirm", "", true)
+	r := s.TryConfirm(o.OrderID)
 	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("confirm with billing down: got %d (Retry-After %q) %s, want 503 with Retry-After", r.Status, r.Header.Get("Retry-After"), r.Body)
 	}
@@ -79,13 +79,7 @@ func TestAddItem_warehouseDown(t *testing.T) {
 	s, _ := acceptance.Start(t, withCutOff("/internal/reservations", down), acceptance.Options{})
 	o := s.CreateOrder(acceptance.SeedCustomerID)
 	down.Store(true)
-	r := s.API().Do(http.MethodPost, "/api/orders/"+o.OrderID+"/items", `{"productId":"`+warehouse.Seed[0].ProductID+`","quantity":1}`, true)
-	if r.Status != http.StatusServiceUnavailable {
-		t.Fatalf("add with the warehouse down: got %d %s, want 503", r.Status, r.Body)
-	}
-	if got := s.Order(o.OrderID); len(got.Items) != 0 {
-		t.Errorf("items after a failed add: got %+v, want none", got.Items)
-	}
+	s.AddFails(o.OrderID, warehouse.Seed[0].ProductID, http.StatusServiceUnavailable)
 	down.Store(false)
 	s.AddItem(o.OrderID, warehouse.Seed[0].ProductID, 1)
 	s.CheckInvariants()

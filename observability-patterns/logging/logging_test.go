@@ -1,13 +1,10 @@
 package logging
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,26 +13,16 @@ import (
 	"github.com/microservice-patterns/lab/observability-patterns/tracing"
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/telemetry/telemetrytest"
+	"github.com/microservice-patterns/lab/shared/testenv"
 )
 
 // lines is a log sink that many goroutines write to.
-type lines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lines) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(b)
-}
+type lines struct{ testenv.Buffer }
 
 // of returns the decoded lines whose request_id is id.
 func (l *lines) of(t *testing.T, id string) []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	for _, s := range strings.Split(strings.TrimSpace(l.buf.String()), "\n") {
+	for _, s := range strings.Split(strings.TrimSpace(l.String()), "\n") {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(s), &m); err != nil {
 			t.Fatalf("not a JSON line: %q", s)
@@ -76,8 +63,8 @@ func TestRestLinesCorrelate(t *testing.T) {
 		}
 	}
 	slices.Sort(services)
-	if want := []string{"billing", "customers", "gateway", "ordering", "shipping", "warehouse"}; !slices.Equal(services, want) {
-		t.Errorf("the confirm's lines come from %v, want %v", services, want)
+	if !slices.Equal(services, telemetrytest.Processes) {
+		t.Errorf("the confirm's lines come from %v, want %v", services, telemetrytest.Processes)
 	}
 }
 
@@ -102,56 +89,20 @@ func TestEventNotificationRequestIDCrossesTheBroker(t *testing.T) {
 	}
 }
 
-// otlpSink is an OTLP/HTTP receiver of log records: it keeps the bodies
-// posted to /v1/logs (protobuf, in which strings stay readable).
-type otlpSink struct {
-	mu     sync.Mutex
-	bodies []string
-}
-
-func (s *otlpSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPost && r.URL.Path == "/v1/logs" {
-		var b bytes.Buffer
-		_, _ = b.ReadFrom(r.Body)
-		s.mu.Lock()
-		s.bodies = append(s.bodies, b.String())
-		s.mu.Unlock()
-	}
-	w.Header().Set("Content-Type", "application/x-protobuf")
-}
-
-// has reports whether a posted body holds every one of the strings.
-func (s *otlpSink) has(all ...string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, b := range s.bodies {
-		ok := true
-		for _, x := range all {
-			ok = ok && strings.Contains(b, x)
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
-}
-
 // TestLinesExportedOverOTLP: with an OTLP endpoint set, the lines also leave
 // each process as log records (with the order's id among their attributes),
 // and the JSON lines are still written.
 func TestLinesExportedOverOTLP(t *testing.T) {
-	sink := &otlpSink{}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
+	otlp := telemetrytest.NewReceiver(t)
 	l := &lines{}
 	st := telemetrytest.Start(t, app.MustCompose(rest.Base, tracing.Pattern, New(l)),
-		map[string]string{"LOG_LEVEL": "debug", "OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL})
+		map[string]string{"LOG_LEVEL": "debug", "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.URL})
 	o := telemetrytest.PlaceOrder(t, st.URL)
-	for deadline := time.Now().Add(20 * time.Second); !sink.has(o.ID, "ordering") && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(20 * time.Second); !otlp.Has("/v1/logs", o.ID, "ordering") && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !sink.has(o.ID, "ordering") {
-		t.Fatalf("no log record of ordering names order %s (%d bodies posted)", o.ID, len(sink.bodies))
+	if !otlp.Has("/v1/logs", o.ID, "ordering") {
+		t.Fatalf("no log record of ordering names order %s (%d bodies posted)", o.ID, otlp.Posts("/v1/logs"))
 	}
 	if len(l.of(t, o.Confirm.Get("X-Request-ID"))) == 0 {
 		t.Error("no JSON line of the confirm was written beside the export")
@@ -176,9 +127,7 @@ func TestAccessLinesAtInfo(t *testing.T) {
 			t.Errorf("%s wrote no access line of the confirm at INFO (got %v)", s, got)
 		}
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, line := range strings.Split(l.buf.String(), "\n") {
+	for _, line := range strings.Split(l.String(), "\n") {
 		if strings.Count(line, `"request_id":`) > 1 {
 			t.Errorf("a key twice: %s", line)
 		}

@@ -32,9 +32,7 @@ func scrape(t *testing.T, base string) string {
 // promtool runs `promtool check metrics` on a scrape: it must find no problem.
 func promtool(t *testing.T, body string) {
 	t.Helper()
-	path, err := exec.LookPath("promtool")
-	testenv.Require(t, "promtool (apt-get install prometheus)", err)
-	cmd := exec.Command(path, "check", "metrics")
+	cmd := exec.Command(testenv.Program(t, "promtool", "apt-get install prometheus"), "check", "metrics")
 	cmd.Stdin = strings.NewReader(body)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

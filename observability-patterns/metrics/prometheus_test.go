@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,9 +23,7 @@ import (
 // tool runs one of Prometheus's programs in dir and fails the test on an error.
 func tool(t *testing.T, dir, name string, args ...string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	testenv.Require(t, name+" (apt-get install prometheus)", err)
-	cmd := exec.Command(path, args...)
+	cmd := exec.Command(testenv.Program(t, name, "apt-get install prometheus"), args...)
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -75,37 +73,24 @@ func TestScrapeConfig(t *testing.T) {
 // rest+metrics: every process is up as a target, the rules are loaded, and
 // an order shows in a query.
 func TestPrometheusScrapesEveryProcess(t *testing.T) {
-	if _, err := exec.LookPath("prometheus"); err != nil {
-		testenv.Require(t, "prometheus (apt-get install prometheus)", err)
-	}
+	testenv.Program(t, "prometheus", "apt-get install prometheus")
 	st := telemetrytest.Start(t, app.MustCompose(rest.Base, Pattern), nil)
 	targets := []app.Target{{Name: "gateway", Addr: strings.TrimPrefix(st.URL, "http://")}}
 	for name, u := range st.Services {
 		targets = append(targets, app.Target{Name: name, Addr: strings.TrimPrefix(u, "http://")})
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	run, dir := prepare(t, "rest+metrics", targets, map[string]string{"PROMETHEUS_ADDR": addr})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, run.Command[0], run.Command[1:]...)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); _ = cmd.Wait() }()
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(telemetrytest.FreePort(t)))
+	env := map[string]string{"PROMETHEUS_ADDR": addr}
+	prom := telemetrytest.StartCompanion(t, Prometheus, app.CompanionScope{Variant: "rest+metrics", Targets: targets,
+		Env: func(k string) string { return env[k] }})
+	run := prom.Run
 	base := strings.TrimSuffix(run.Ready, "/-/ready")
-	if !strings.Contains(strings.Join(run.Env, " "), "LAB_PROMETHEUS_URL="+base) {
+	if prom.Env()["LAB_PROMETHEUS_URL"] != base {
 		t.Errorf("the processes are not told where it is: %v", run.Env)
 	}
 	telemetrytest.PlaceOrder(t, st.URL)
-	eventually(t, &out, "every process up and the order counted", func() bool {
+	// Prometheus scrapes every 5 s.
+	prom.Eventually(t, 60*time.Second, "every process up and the order counted", func() bool {
 		up := query(t, base, `sum(up{job="lab"})`)
 		orders := query(t, base, `sum(lab_orders_created_total)`)
 		return up == float64(len(targets)) && orders >= 1
@@ -119,17 +104,6 @@ func TestPrometheusScrapesEveryProcess(t *testing.T) {
 	if len(rules.Data.Groups) != 2 {
 		t.Errorf("rule groups loaded: %+v, want lab-recording and lab-alerts", rules.Data.Groups)
 	}
-}
-
-// eventually polls cond for up to 60 s (Prometheus scrapes every 5 s).
-func eventually(t *testing.T, out *bytes.Buffer, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("not within 60 s: %s; prometheus said:\n%s", what, out.String())
 }
 
 // query answers the one value of an instant query, or -1.

@@ -76,8 +76,6 @@ func services(spans []sdktrace.ReadOnlySpan) []string {
 	return out
 }
 
-var all = []string{"billing", "customers", "gateway", "ordering", "shipping", "warehouse"}
-
 func find(spans []sdktrace.ReadOnlySpan, match func(sdktrace.ReadOnlySpan) bool) sdktrace.ReadOnlySpan {
 	for _, s := range spans {
 		if match(s) {
@@ -94,8 +92,8 @@ func TestRestConfirmIsOneTrace(t *testing.T) {
 	exp, gw := traced(t, rest.Base)
 	o := telemetrytest.PlaceOrder(t, gw)
 	_, spans := traceOf(t, exp, o.Confirm)
-	if got := services(spans); !slices.Equal(got, all) {
-		t.Fatalf("the confirm's trace has spans of %v, want %v", got, all)
+	if got := services(spans); !slices.Equal(got, telemetrytest.Processes) {
+		t.Fatalf("the confirm's trace has spans of %v, want %v", got, telemetrytest.Processes)
 	}
 	root := find(spans, func(s sdktrace.ReadOnlySpan) bool { return !s.Parent().IsValid() })
 	if root == nil || service(root) != "gateway" || root.SpanKind() != trace.SpanKindServer {
@@ -148,8 +146,8 @@ func TestGrpcConfirmIsOneTrace(t *testing.T) {
 	exp, gw := traced(t, grpcbase.Base)
 	o := telemetrytest.PlaceOrder(t, gw)
 	_, spans := traceOf(t, exp, o.Confirm)
-	if got := services(spans); !slices.Equal(got, all) {
-		t.Fatalf("the confirm's trace has spans of %v, want %v", got, all)
+	if got := services(spans); !slices.Equal(got, telemetrytest.Processes) {
+		t.Fatalf("the confirm's trace has spans of %v, want %v", got, telemetrytest.Processes)
 	}
 	byID := map[trace.SpanID]sdktrace.ReadOnlySpan{}
 	for _, s := range spans {

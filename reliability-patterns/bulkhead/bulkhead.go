@@ -8,7 +8,6 @@ package bulkhead
 
 import (
 	"net/http"
-	"sync"
 	"sync/atomic"
 
 	"github.com/microservice-patterns/lab/shared/app"
@@ -42,27 +41,21 @@ func (c *compartment) call(next http.RoundTripper, r *http.Request) (*http.Respo
 // compartments are the compartments of one service's calls, one per callee.
 type compartments struct {
 	sizes settings
-	mu    sync.Mutex
-	all   []*compartment
+	app.PerCallee[*compartment]
 }
 
 // partition is the extension's wrapper of the calls to callee: each goes
 // through that callee's compartment.
 func (cs *compartments) partition(callee string, next http.RoundTripper) http.RoundTripper {
-	c := &compartment{name: callee, slots: make(chan struct{}, cs.sizes.of(callee))}
-	cs.mu.Lock()
-	cs.all = append(cs.all, c)
-	cs.mu.Unlock()
+	c := cs.Of(callee, func() *compartment {
+		return &compartment{name: callee, slots: make(chan struct{}, cs.sizes.of(callee))}
+	})
 	return httpx.RoundTripperFunc(func(r *http.Request) (*http.Response, error) { return c.call(next, r) })
 }
 
 // state reports every compartment: its size, the calls in flight, and those it failed fast.
 func (cs *compartments) state() app.Table {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	t := app.Table{Columns: []string{"callee", "limit", "inFlight", "rejected"}, Rows: [][]any{}}
-	for _, c := range cs.all {
-		t.Rows = append(t.Rows, []any{c.name, cap(c.slots), len(c.slots), c.rejected.Load()})
-	}
-	return t
+	return cs.Table([]string{"limit", "inFlight", "rejected"}, func(c *compartment) []any {
+		return []any{cap(c.slots), len(c.slots), c.rejected.Load()}
+	})
 }

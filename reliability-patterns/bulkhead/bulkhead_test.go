@@ -1,7 +1,6 @@
 package bulkhead
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -10,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/microservice-patterns/lab/communication-patterns/rest"
 	"github.com/microservice-patterns/lab/shared/acceptance"
-	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
@@ -59,35 +56,19 @@ func TestCompartment_failsFastWhenFull(t *testing.T) {
 	resp.Body.Close()
 }
 
-// lab is rest with bulkheads, started for one test, and shipping's faults.
-type lab struct {
-	*acceptance.Suite
-	url      string
-	shipping faults.Client
-}
+// lab is bulkhead started for one test, shipping's faults at hand.
+type lab struct{ *acceptance.Lab }
 
 // compartmentState is one of ordering's compartments as /api/lab/patterns shows it.
 type compartmentState struct{ Limit, InFlight, Rejected int }
 
-func (l *lab) bulkhead(t *testing.T, name string) compartmentState {
-	t.Helper()
+func (l lab) bulkhead(name string) compartmentState {
 	row := l.PatternRow(Pattern.Name, "ordering", name)
-	n := func(k string) int { f, _ := row[k].(float64); return int(f) }
-	return compartmentState{Limit: n("limit"), InFlight: n("inFlight"), Rejected: n("rejected")}
-}
-
-// requests is how many requests have reached shipping so far.
-func (l *lab) requests(t *testing.T) uint64 {
-	t.Helper()
-	st, err := l.shipping.Get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Requests
+	return compartmentState{Limit: row.Int("limit"), InFlight: row.Int("inFlight"), Rejected: row.Int("rejected")}
 }
 
 // order returns an OPEN order with one reserved item.
-func (l *lab) order(p domain.Product) string {
+func (l lab) order(p domain.Product) string {
 	o := l.CreateOrder(acceptance.SeedCustomerID)
 	l.AddItem(o.OrderID, p.ProductID, 1)
 	return o.OrderID
@@ -97,43 +78,38 @@ func (l *lab) order(p domain.Product) string {
 // hanging, the confirmations fill shipping's bulkhead and the next one fails
 // fast without reaching shipping, while items are still reserved at the warehouse.
 func TestBulkhead_slowShippingLeavesReservationsAlone(t *testing.T) {
-	s, url, sh := acceptance.StartWithFaults(t, app.MustCompose(rest.Base, Pattern), map[string]string{"BULKHEAD_SHIPPING": "2"}, "shipping")
-	l := &lab{Suite: s, url: url, shipping: sh}
+	l := lab{acceptance.StartLab(t, Pattern.Name, "shipping", map[string]string{"BULKHEAD_SHIPPING": "2"})}
 	ids := []string{l.order(warehouse.Seed[0]), l.order(warehouse.Seed[1]), l.order(warehouse.Seed[2])}
-	if _, err := l.shipping.Set(context.Background(), faults.Settings{Down: faults.Hang}); err != nil {
-		t.Fatal(err)
-	}
-	before := l.requests(t)
+	l.SetFaults(faults.Settings{Down: faults.Hang})
+	before := l.Reached()
 	var wg sync.WaitGroup
 	statuses := make([]int, 2)
 	for i, id := range ids[:2] {
-		wg.Go(func() { statuses[i] = confirm(l.url, id) })
+		wg.Go(func() { statuses[i] = confirm(l.Stack.URL, id) })
 	}
 	// Both confirmations hold a slot and both have reached shipping: a slot is
 	// taken a moment before shipping counts the request, so wait for both.
 	acceptance.Eventually(t, 10*time.Second, "two confirmations to wait for shipping", func() bool {
-		return l.bulkhead(t, "shipping").InFlight == 2 && l.requests(t)-before == 2
+		return l.bulkhead("shipping").InFlight == 2 && l.Reached()-before == 2
 	})
 
-	r := l.API().Do(http.MethodPost, "/api/orders/"+ids[2]+"/confirm", "", true)
+	r := l.TryConfirm(ids[2])
 	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
 		t.Errorf("third confirm with shipping's bulkhead full: got %d %s, want 503 with Retry-After", r.Status, r.Body)
 	}
-	if got := l.requests(t) - before; got != 2 {
+	if got := l.Reached() - before; got != 2 {
 		t.Errorf("the rejected confirm reached shipping: %d requests, want 2", got)
 	}
 	if it := l.AddItem(l.CreateOrder(acceptance.SeedCustomerID).OrderID, warehouse.Seed[3].ProductID, 1); it.Status != domain.ItemReserved {
 		t.Errorf("reservation while shipping hangs: got %s, want RESERVED", it.Status)
 	}
 
-	if _, err := l.shipping.Set(context.Background(), faults.Settings{}); err != nil {
-		t.Fatal(err)
-	}
+	l.SetFaults(faults.Settings{})
 	wg.Wait()
 	if statuses[0] != http.StatusOK || statuses[1] != http.StatusOK {
 		t.Errorf("the two waiting confirmations once shipping is back: got %v, want 200 each", statuses)
 	}
-	if b := l.bulkhead(t, "shipping"); b.InFlight != 0 || b.Rejected != 1 {
+	if b := l.bulkhead("shipping"); b.InFlight != 0 || b.Rejected != 1 {
 		t.Errorf("shipping's bulkhead at the end: got %+v, want none in flight and 1 rejected", b)
 	}
 	l.API().Post("/api/orders/"+ids[2]+"/confirm", nil, http.StatusOK, nil)

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -121,32 +120,24 @@ func (b *breaker) remaining() time.Duration {
 type breakers struct {
 	settings settings
 	log      *slog.Logger
-	mu       sync.Mutex
-	all      []*breaker
+	app.PerCallee[*breaker]
 }
 
 // guard is the extension's wrapper of the calls to callee: each goes through
 // that callee's breaker.
 func (bs *breakers) guard(callee string, next http.RoundTripper) http.RoundTripper {
-	b := newBreaker(callee, bs.settings, bs.log)
-	bs.mu.Lock()
-	bs.all = append(bs.all, b)
-	bs.mu.Unlock()
+	b := bs.Of(callee, func() *breaker { return newBreaker(callee, bs.settings, bs.log) })
 	return httpx.RoundTripperFunc(func(r *http.Request) (*http.Response, error) { return b.call(next, r) })
 }
 
 // state reports every breaker: its state, the consecutive failures (those that
 // opened it, while it is open), the calls it failed fast, and how long it stays open.
 func (bs *breakers) state() app.Table {
-	bs.mu.Lock()
-	defer bs.mu.Unlock()
-	t := app.Table{Columns: []string{"callee", "state", "failures", "rejected", "retryAfterMs"}, Rows: [][]any{}}
-	for _, b := range bs.all {
+	return bs.Table([]string{"state", "failures", "rejected", "retryAfterMs"}, func(b *breaker) []any {
 		var wait int64
 		if b.cb.State() == gobreaker.StateOpen {
 			wait = int64(math.Ceil(float64(b.remaining()) / float64(time.Millisecond)))
 		}
-		t.Rows = append(t.Rows, []any{b.name, b.cb.State().String(), b.failures.Load(), b.rejected.Load(), wait})
-	}
-	return t
+		return []any{b.cb.State().String(), b.failures.Load(), b.rejected.Load(), wait}
+	})
 }

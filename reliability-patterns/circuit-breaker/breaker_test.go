@@ -12,49 +12,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/microservice-patterns/lab/communication-patterns/rest"
 	"github.com/microservice-patterns/lab/shared/acceptance"
-	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
 
-// lab is a stack of the variant started for one test, with what the tests use.
-type lab struct {
-	*acceptance.Suite
-	url       string
-	warehouse faults.Client
-}
+// lab is circuit-breaker started for one test, the warehouse's faults at hand.
+type lab struct{ *acceptance.Lab }
 
-func start(t *testing.T, env map[string]string) *lab {
+func start(t *testing.T, env map[string]string) lab {
 	t.Helper()
-	s, url, wh := acceptance.StartWithFaults(t, app.MustCompose(rest.Base, Pattern), env, "warehouse")
-	return &lab{Suite: s, url: url, warehouse: wh}
+	return lab{acceptance.StartLab(t, Pattern.Name, "warehouse", env)}
 }
 
 // addItem adds one of the first product to the order and returns the raw answer.
-func (l *lab) addItem(orderID string) acceptance.Response {
-	return l.API().Do(http.MethodPost, "/api/orders/"+orderID+"/items",
-		`{"productId":"`+warehouse.Seed[0].ProductID+`","quantity":1}`, true)
-}
-
-func (l *lab) setFaults(t *testing.T, s faults.Settings) {
-	t.Helper()
-	if _, err := l.warehouse.Set(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// reached is how many requests have reached the warehouse so far.
-func (l *lab) reached(t *testing.T) uint64 {
-	t.Helper()
-	st, err := l.warehouse.Get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Requests
+func (l lab) addItem(orderID string) acceptance.Response {
+	return l.TryAddItem(orderID, warehouse.Seed[0].ProductID, 1)
 }
 
 // breakerState is ordering's warehouse breaker as /api/lab/patterns shows it.
@@ -65,12 +40,10 @@ type breakerState struct {
 }
 
 // state returns the state of ordering's warehouse breaker.
-func (l *lab) state(t *testing.T) breakerState {
+func (l lab) state(t *testing.T) breakerState {
 	t.Helper()
 	row := l.PatternRow(Pattern.Name, "ordering", "warehouse")
-	n := func(k string) int { f, _ := row[k].(float64); return int(f) }
-	st, _ := row["state"].(string)
-	return breakerState{State: st, Failures: n("failures"), Rejected: n("rejected"), RetryAfterMs: n("retryAfterMs")}
+	return breakerState{State: row.Text("state"), Failures: row.Int("failures"), Rejected: row.Int("rejected"), RetryAfterMs: row.Int("retryAfterMs")}
 }
 
 // TestBreaker_opensAndFailsFast checks that after BREAKER_FAILURES failures in a
@@ -79,14 +52,14 @@ func (l *lab) state(t *testing.T) breakerState {
 func TestBreaker_opensAndFailsFast(t *testing.T) {
 	l := start(t, map[string]string{"BREAKER_FAILURES": "3", "BREAKER_COOLDOWN": "1m"})
 	o := l.CreateOrder(acceptance.SeedCustomerID)
-	l.setFaults(t, faults.Settings{ErrorRate: 1})
-	before := l.reached(t)
+	l.SetFaults(faults.Settings{ErrorRate: 1})
+	before := l.Reached()
 	for i := range 3 {
 		if r := l.addItem(o.OrderID); r.Status != http.StatusServiceUnavailable {
 			t.Fatalf("add %d with the warehouse failing: got %d %s, want 503", i, r.Status, r.Body)
 		}
 	}
-	if got := l.reached(t) - before; got != 3 {
+	if got := l.Reached() - before; got != 3 {
 		t.Errorf("calls that reached the warehouse while closed: got %d, want 3", got)
 	}
 	if got := l.state(t); got.State != "open" || got.Failures != 3 {
@@ -95,7 +68,7 @@ func TestBreaker_opensAndFailsFast(t *testing.T) {
 
 	// Failing fast is checked by counts, not by timing (the machine may be
 	// loaded): no call reaches the warehouse, and the breaker rejected each one.
-	before = l.reached(t)
+	before = l.Reached()
 	for range 5 {
 		r := l.addItem(o.OrderID)
 		retry, _ := strconv.Atoi(r.Header.Get("Retry-After"))
@@ -103,7 +76,7 @@ func TestBreaker_opensAndFailsFast(t *testing.T) {
 			t.Errorf("add with the breaker open: got %d, Retry-After %q; want 503 with the remaining minute", r.Status, r.Header.Get("Retry-After"))
 		}
 	}
-	if got := l.reached(t) - before; got != 0 {
+	if got := l.Reached() - before; got != 0 {
 		t.Errorf("calls that reached the warehouse while open: got %d, want 0", got)
 	}
 	if st := l.state(t); st.Rejected != 5 || st.RetryAfterMs < 30_000 || st.Failures != 3 {
@@ -112,7 +85,7 @@ func TestBreaker_opensAndFailsFast(t *testing.T) {
 	if got := len(l.Order(o.OrderID).Items); got != 0 {
 		t.Errorf("items after failed adds: got %d, want none", got)
 	}
-	l.setFaults(t, faults.Settings{})
+	l.SetFaults(faults.Settings{})
 	l.CheckInvariants()
 }
 
@@ -122,23 +95,23 @@ func TestBreaker_halfOpen(t *testing.T) {
 	// The cool-down is long enough that no state check below can miss an open breaker on a slow machine.
 	l := start(t, map[string]string{"BREAKER_FAILURES": "2", "BREAKER_COOLDOWN": "1s"})
 	o := l.CreateOrder(acceptance.SeedCustomerID)
-	l.setFaults(t, faults.Settings{ErrorRate: 1})
+	l.SetFaults(faults.Settings{ErrorRate: 1})
 	l.addItem(o.OrderID)
 	l.addItem(o.OrderID)
 	l.waitState(t, "half-open")
 
-	before := l.reached(t)
+	before := l.Reached()
 	if r := l.addItem(o.OrderID); r.Status != http.StatusServiceUnavailable {
 		t.Fatalf("trial call with the warehouse failing: got %d, want 503", r.Status)
 	}
-	if got := l.reached(t) - before; got != 1 {
+	if got := l.Reached() - before; got != 1 {
 		t.Errorf("trial calls that reached the warehouse: got %d, want 1", got)
 	}
 	if got := l.state(t).State; got != "open" {
 		t.Errorf("breaker after a failed trial: got %s, want open", got)
 	}
 
-	l.setFaults(t, faults.Settings{})
+	l.SetFaults(faults.Settings{})
 	l.waitState(t, "half-open")
 	if it := l.AddItem(o.OrderID, warehouse.Seed[0].ProductID, 1); it.Status != domain.ItemReserved {
 		t.Errorf("item added through the half-open breaker: got %s, want RESERVED", it.Status)
@@ -154,7 +127,7 @@ func TestBreaker_halfOpen(t *testing.T) {
 func TestBreaker_clientErrorsAreNoFailures(t *testing.T) {
 	l := start(t, map[string]string{"BREAKER_FAILURES": "2", "BREAKER_COOLDOWN": "1m"})
 	o := l.CreateOrder(acceptance.SeedCustomerID)
-	l.setFaults(t, faults.Settings{ErrorRate: 1, ErrorStatus: http.StatusConflict})
+	l.SetFaults(faults.Settings{ErrorRate: 1, ErrorStatus: http.StatusConflict})
 	for range 4 {
 		if r := l.addItem(o.OrderID); r.Status != http.StatusConflict {
 			t.Fatalf("add with the warehouse answering 409: got %d %s, want 409", r.Status, r.Body)
@@ -165,7 +138,7 @@ func TestBreaker_clientErrorsAreNoFailures(t *testing.T) {
 	}
 }
 
-func (l *lab) waitState(t *testing.T, want string) {
+func (l lab) waitState(t *testing.T, want string) {
 	t.Helper()
 	acceptance.Eventually(t, 10*time.Second, "the warehouse breaker to be "+want, func() bool {
 		return l.state(t).State == want

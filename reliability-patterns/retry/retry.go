@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/httpx"
@@ -26,19 +27,29 @@ import (
 type retrier struct {
 	next     http.RoundTripper
 	settings settings
-	callee   string // the service called, for the counters and the log
-	counts   *counters
+	callee   string // the service called, for the log
+	count    *count // what happened to the calls to callee
 	log      *slog.Logger
 	random   func() float64                                   // in [0, 1): the jitter
 	sleep    func(ctx context.Context, d time.Duration) error // waits, or fails when ctx is done
 	now      func() time.Time
 }
 
+// count is what happened to the calls to one service.
+type count struct {
+	Calls     atomic.Uint64 // calls made (each counted once, however many tries)
+	Retries   atomic.Uint64 // tries after the first
+	Recovered atomic.Uint64 // calls that succeeded after at least one retry
+	Exhausted atomic.Uint64 // calls that failed after every try the settings allow
+}
+
+func newCount() *count { return &count{} }
+
 func (rt *retrier) RoundTrip(r *http.Request) (*http.Response, error) {
 	if !repeatable(r) {
 		return rt.next.RoundTrip(r)
 	}
-	c := rt.counts.of(rt.callee)
+	c := rt.count
 	c.Calls.Add(1)
 	begin := rt.now()
 	// The budget bounds the whole call, tries and backoffs included: a try that

@@ -54,7 +54,7 @@ func (c *clock) sleep(_ context.Context, d time.Duration) error {
 // backoff and a fake clock.
 func newRetrier(next http.RoundTripper, s settings) (*retrier, *clock) {
 	c := &clock{now: time.Unix(0, 0)}
-	return &retrier{next: next, settings: s, counts: &counters{},
+	return &retrier{next: next, settings: s, count: &count{},
 		log: slog.New(slog.DiscardHandler), random: func() float64 { return 0.5 },
 		sleep: c.sleep, now: func() time.Time { return c.now }}, c
 }
@@ -88,7 +88,7 @@ func TestRetrier_recoversFromTransientFailures(t *testing.T) {
 	if want := []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}; !slices.Equal(clk.slept, want) {
 		t.Errorf("backoffs: got %v, want %v", clk.slept, want)
 	}
-	c := rt.counts.of("")
+	c := rt.count
 	if c.Calls.Load() != 1 || c.Retries.Load() != 2 || c.Recovered.Load() != 1 || c.Exhausted.Load() != 0 {
 		t.Errorf("counts: got %d calls, %d retries, %d recovered, %d exhausted; want 1, 2, 1, 0",
 			c.Calls.Load(), c.Retries.Load(), c.Recovered.Load(), c.Exhausted.Load())
@@ -108,7 +108,7 @@ func TestRetrier_givesUpAfterTheAttempts(t *testing.T) {
 	if n := len(down.bodies); n != 3 {
 		t.Errorf("tries: got %d, want 3", n)
 	}
-	if n := rt.counts.of("").Exhausted.Load(); n != 1 {
+	if n := rt.count.Exhausted.Load(); n != 1 {
 		t.Errorf("exhausted: got %d, want 1", n)
 	}
 }
@@ -225,7 +225,7 @@ func hanging(t *testing.T) *httptest.Server {
 // all, the call ends with a timeout once the budget is spent.
 func TestRetrier_budgetEndsAHangingTry(t *testing.T) {
 	srv := hanging(t)
-	rt := &retrier{next: http.DefaultTransport, counts: &counters{},
+	rt := &retrier{next: http.DefaultTransport, count: &count{},
 		settings: settings{Attempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, Budget: 200 * time.Millisecond},
 		log:      slog.New(slog.DiscardHandler), random: func() float64 { return 0.5 }, sleep: httpx.Sleep, now: time.Now}
 	type result struct {
@@ -251,7 +251,7 @@ func TestRetrier_budgetEndsAHangingTry(t *testing.T) {
 	if !errors.Is(got.err, context.DeadlineExceeded) {
 		t.Errorf("got %v, want a deadline exceeded (a 504 for ordering's client)", got.err)
 	}
-	if n := rt.counts.of("").Exhausted.Load(); n != 1 {
+	if n := rt.count.Exhausted.Load(); n != 1 {
 		t.Errorf("exhausted: got %d, want 1", n)
 	}
 }

@@ -1,7 +1,6 @@
 package retry
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -10,13 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/microservice-patterns/lab/communication-patterns/rest"
 	"github.com/microservice-patterns/lab/shared/acceptance"
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
-	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 // fastRetries keep the tests quick: three tries, a millisecond or two apart.
@@ -41,12 +38,6 @@ func (l loseFirstReply) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// lab is a stack of the variant started for one test.
-type lab struct {
-	*acceptance.Suite
-	warehouse faults.Client
-}
-
 // loser is a pattern of the test's own, under the retries: it loses the first
 // answer to each path prefix given.
 func loser(lose ...string) *app.Pattern {
@@ -60,32 +51,22 @@ func loser(lose ...string) *app.Pattern {
 	}}
 }
 
-// start runs rest with retries, losing the first answer to each path prefix given.
-func start(t *testing.T, lose ...string) *lab {
+// lab is retry started for one test, the warehouse's faults at hand.
+type lab struct{ *acceptance.Lab }
+
+// start runs retry, losing the first answer to each path prefix given.
+func start(t *testing.T, lose ...string) lab {
 	t.Helper()
-	v := app.MustCompose(rest.Base, Pattern, loser(lose...))
-	s, st := acceptance.Start(t, v, acceptance.Options{Stack: stack.Options{Env: fastRetries}})
-	return &lab{Suite: s, warehouse: faults.ViaGateway(st.URL, "warehouse")}
+	return lab{acceptance.StartLab(t, Pattern.Name, "warehouse", fastRetries, loser(lose...))}
 }
 
 // retryCounts are ordering's counts of its calls to one callee.
 type retryCounts struct{ Calls, Retries, Recovered, Exhausted int }
 
 // retries returns ordering's retry counts of its calls to the named service.
-func (l *lab) retries(t *testing.T, name string) retryCounts {
-	t.Helper()
+func (l lab) retries(name string) retryCounts {
 	row := l.PatternRow(Pattern.Name, "ordering", name)
-	n := func(k string) int { f, _ := row[k].(float64); return int(f) }
-	return retryCounts{Calls: n("calls"), Retries: n("retries"), Recovered: n("recovered"), Exhausted: n("exhausted")}
-}
-
-func (l *lab) reached(t *testing.T) uint64 {
-	t.Helper()
-	st, err := l.warehouse.Get(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st.Requests
+	return retryCounts{Calls: row.Int("calls"), Retries: row.Int("retries"), Recovered: row.Int("recovered"), Exhausted: row.Int("exhausted")}
 }
 
 // TestRetry_reservationTakesStockOnce checks that a reservation whose answer was
@@ -106,7 +87,7 @@ func TestRetry_reservationTakesStockOnce(t *testing.T) {
 	if n := len(l.Reservations(o.OrderID)); n != 1 {
 		t.Errorf("reservations of the order: got %d, want 1", n)
 	}
-	if c := l.retries(t, "warehouse"); c.Retries != 1 || c.Recovered != 1 {
+	if c := l.retries("warehouse"); c.Retries != 1 || c.Recovered != 1 {
 		t.Errorf("retries of calls to the warehouse: got %+v, want 1 retry that recovered", c)
 	}
 	l.CheckInvariants()
@@ -127,7 +108,7 @@ func TestRetry_shipmentAndInvoiceOnce(t *testing.T) {
 		t.Errorf("got %d shipments and %d invoices, want one each", s, i)
 	}
 	for _, name := range []string{"shipping", "billing"} {
-		if c := l.retries(t, name); c.Retries != 1 || c.Recovered != 1 {
+		if c := l.retries(name); c.Retries != 1 || c.Recovered != 1 {
 			t.Errorf("retries of calls to %s: got %+v, want 1 that recovered", name, c)
 		}
 	}
@@ -143,22 +124,17 @@ func TestRetry_onlyTransient(t *testing.T) {
 		status int
 		tries  uint64
 	}{{http.StatusServiceUnavailable, 3}, {http.StatusConflict, 1}} {
-		if _, err := l.warehouse.Set(context.Background(), faults.Settings{ErrorRate: 1, ErrorStatus: tc.status}); err != nil {
-			t.Fatal(err)
-		}
-		before := l.reached(t)
-		r := l.API().Do(http.MethodPost, "/api/orders/"+o.OrderID+"/items",
-			`{"productId":"`+warehouse.Seed[0].ProductID+`","quantity":1}`, true)
+		l.SetFaults(faults.Settings{ErrorRate: 1, ErrorStatus: tc.status})
+		before := l.Reached()
+		r := l.TryAddItem(o.OrderID, warehouse.Seed[0].ProductID, 1)
 		if r.Status != tc.status {
 			t.Errorf("add with the warehouse answering %d: got %d %s", tc.status, r.Status, r.Body)
 		}
-		if got := l.reached(t) - before; got != tc.tries {
+		if got := l.Reached() - before; got != tc.tries {
 			t.Errorf("warehouse answering %d: %d tries reached it, want %d", tc.status, got, tc.tries)
 		}
 	}
-	if _, err := l.warehouse.Set(context.Background(), faults.Settings{}); err != nil {
-		t.Fatal(err)
-	}
+	l.SetFaults(faults.Settings{})
 	l.CheckInvariants()
 }
 
@@ -167,16 +143,12 @@ func TestRetry_onlyTransient(t *testing.T) {
 // (LAB_HTTP_TIMEOUT, 10 s by default): the add-item is a 504 once the budget is spent.
 func TestRetry_budgetEndsAHang(t *testing.T) {
 	env := map[string]string{"RETRY_ATTEMPTS": "3", "RETRY_BASE_DELAY": "1ms", "RETRY_MAX_DELAY": "2ms", "RETRY_BUDGET": "300ms"}
-	s, st := acceptance.Start(t, app.MustCompose(rest.Base, Pattern), acceptance.Options{Stack: stack.Options{Env: env}})
-	wh := faults.ViaGateway(st.URL, "warehouse")
-	o := s.CreateOrder(acceptance.SeedCustomerID)
-	if _, err := wh.Set(context.Background(), faults.Settings{Down: faults.Hang}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = wh.Set(context.Background(), faults.Settings{}) })
+	l := acceptance.StartLab(t, Pattern.Name, "warehouse", env)
+	o := l.CreateOrder(acceptance.SeedCustomerID)
+	l.SetFaults(faults.Settings{Down: faults.Hang})
 	// The client gives up after 5 s: far beyond the budget, well before LAB_HTTP_TIMEOUT.
 	client := &http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Post(st.URL+"/api/orders/"+o.OrderID+"/items", "application/json",
+	resp, err := client.Post(l.Stack.URL+"/api/orders/"+o.OrderID+"/items", "application/json",
 		strings.NewReader(`{"productId":"`+warehouse.Seed[0].ProductID+`","quantity":1}`))
 	if err != nil {
 		t.Fatalf("add with the warehouse hanging and a budget of 300ms: %v", err)
@@ -186,8 +158,6 @@ func TestRetry_budgetEndsAHang(t *testing.T) {
 	if resp.StatusCode != http.StatusGatewayTimeout {
 		t.Errorf("add with the warehouse hanging: got %d %s, want 504", resp.StatusCode, b)
 	}
-	if _, err := wh.Set(context.Background(), faults.Settings{}); err != nil {
-		t.Fatal(err)
-	}
-	s.CheckInvariants()
+	l.SetFaults(faults.Settings{})
+	l.CheckInvariants()
 }

@@ -21,10 +21,16 @@ var Pattern = app.RegisterPattern(app.CallsPattern("retry",
 
 // extend gives a service's calls retries, counted per callee.
 func extend(s app.Scope, settings settings) *app.Extension {
-	counts := &counters{}
+	var counts app.PerCallee[*count]
 	retrier := func(callee string, next http.RoundTripper) http.RoundTripper {
-		return &retrier{next: next, settings: settings, callee: callee, counts: counts,
+		return &retrier{next: next, settings: settings, callee: callee, count: counts.Of(callee, newCount),
 			log: s.Log, random: rand.Float64, sleep: httpx.Sleep, now: time.Now}
 	}
-	return &app.Extension{Call: retrier, State: counts.state}
+	// state reports the counts of the calls to each callee.
+	state := func() app.Table {
+		return counts.Table([]string{"calls", "retries", "recovered", "exhausted"}, func(n *count) []any {
+			return []any{n.Calls.Load(), n.Retries.Load(), n.Recovered.Load(), n.Exhausted.Load()}
+		})
+	}
+	return &app.Extension{Call: retrier, State: state}
 }

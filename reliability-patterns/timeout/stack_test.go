@@ -1,80 +1,41 @@
 package timeout
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/microservice-patterns/lab/communication-patterns/rest"
 	"github.com/microservice-patterns/lab/shared/acceptance"
-	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
-	"github.com/microservice-patterns/lab/shared/stack"
 )
 
-// lab is a stack of the variant started for one test.
-type lab struct {
-	*acceptance.Suite
-	stack     *stack.Stack
-	warehouse faults.Client
-}
-
-func start(t *testing.T, env map[string]string) *lab {
-	t.Helper()
-	st, err := stack.Start(context.Background(), app.MustCompose(rest.Base, Pattern),
-		stack.Options{DataDir: t.TempDir(), Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &lab{Suite: acceptance.New(t, st.URL, acceptance.Options{}), stack: st, warehouse: faults.ViaGateway(st.URL, "warehouse")}
-	t.Cleanup(l.stop)
-	return l
-}
-
-// stop lifts the faults, so that no request hangs, and stops the stack; a second call does nothing.
-func (l *lab) stop() {
-	if l.stack == nil {
-		return
-	}
-	_, _ = l.warehouse.Set(context.Background(), faults.Settings{})
-	l.stack.Stop()
-	l.stack = nil
-}
-
-func (l *lab) setFaults(t *testing.T, s faults.Settings) {
-	t.Helper()
-	if _, err := l.warehouse.Set(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (l *lab) addItem(orderID string) (acceptance.Response, time.Duration) {
+// timedAdd adds one of the first product to the order and returns the answer
+// and how long it took.
+func timedAdd(l *acceptance.Lab, orderID string) (acceptance.Response, time.Duration) {
 	begin := time.Now()
-	r := l.API().Do(http.MethodPost, "/api/orders/"+orderID+"/items",
-		`{"productId":"`+warehouse.Seed[0].ProductID+`","quantity":1}`, true)
+	r := l.TryAddItem(orderID, warehouse.Seed[0].ProductID, 1)
 	return r, time.Since(begin)
 }
 
 // TestTimeout_hangingWarehouse checks that a warehouse that never answers costs
 // a client one call's deadline and a 504 problem, and changes nothing.
 func TestTimeout_hangingWarehouse(t *testing.T) {
-	l := start(t, map[string]string{"TIMEOUT_CALL": "200ms", "TIMEOUT_REQUEST": "10s"})
+	l := acceptance.StartLab(t, Pattern.Name, "warehouse", map[string]string{"TIMEOUT_CALL": "200ms", "TIMEOUT_REQUEST": "10s"})
 	o := l.CreateOrder(acceptance.SeedCustomerID)
-	l.setFaults(t, faults.Settings{Down: faults.Hang})
-	r, took := l.addItem(o.OrderID)
+	l.SetFaults(faults.Settings{Down: faults.Hang})
+	r, took := timedAdd(l, o.OrderID)
 	if r.Status != http.StatusGatewayTimeout || r.Header.Get("Content-Type") != httpx.ProblemContentType {
 		t.Fatalf("add with the warehouse hanging: got %d %s, want a 504 problem", r.Status, r.Body)
 	}
 	if took > 5*time.Second { // generous: 200 ms on an idle machine, against 10 s without the pattern
 		t.Errorf("the 504 took %s", took)
 	}
-	l.setFaults(t, faults.Settings{})
+	l.SetFaults(faults.Settings{})
 	if got := len(l.Order(o.OrderID).Items); got != 0 {
 		t.Errorf("items after a timed-out add: got %d, want none", got)
 	}
@@ -86,17 +47,17 @@ func TestTimeout_hangingWarehouse(t *testing.T) {
 // one, not a budget of 1.5 s together. Confirm answers 504, the order stays
 // CONFIRMED, and confirming again once the warehouse is fast completes it.
 func TestTimeout_budgetSpansTheCalls(t *testing.T) {
-	l := start(t, map[string]string{"TIMEOUT_CALL": "1s", "TIMEOUT_REQUEST": "1500ms"})
+	l := acceptance.StartLab(t, Pattern.Name, "warehouse", map[string]string{"TIMEOUT_CALL": "1s", "TIMEOUT_REQUEST": "1500ms"})
 	o := l.CreateOrder(acceptance.SeedCustomerID)
 	for _, p := range warehouse.Seed[:3] {
 		l.AddItem(o.OrderID, p.ProductID, 1)
 	}
-	l.setFaults(t, faults.Settings{LatencyMs: 600})
-	r := l.API().Do(http.MethodPost, "/api/orders/"+o.OrderID+"/confirm", "", true)
+	l.SetFaults(faults.Settings{LatencyMs: 600})
+	r := l.TryConfirm(o.OrderID)
 	if r.Status != http.StatusGatewayTimeout {
 		t.Fatalf("confirm with 3 × 600 ms in a budget of 1.5 s: got %d %s, want 504", r.Status, r.Body)
 	}
-	l.setFaults(t, faults.Settings{})
+	l.SetFaults(faults.Settings{})
 	if got := l.Order(o.OrderID).Status; got != domain.OrderConfirmed {
 		t.Errorf("order after the budget ran out: got %s, want CONFIRMED", got)
 	}
@@ -113,15 +74,15 @@ func TestTimeout_budgetSpansTheCalls(t *testing.T) {
 // that nobody reads.
 func TestTimeout_noGoroutineLeaks(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
-	l := start(t, map[string]string{"TIMEOUT_CALL": "100ms"})
+	l := acceptance.StartLab(t, Pattern.Name, "warehouse", map[string]string{"TIMEOUT_CALL": "100ms"})
 	o := l.CreateOrder(acceptance.SeedCustomerID)
-	l.setFaults(t, faults.Settings{Down: faults.Hang})
+	l.SetFaults(faults.Settings{Down: faults.Hang})
 	for range 5 {
-		if r, _ := l.addItem(o.OrderID); r.Status != http.StatusGatewayTimeout {
+		if r, _ := timedAdd(l, o.OrderID); r.Status != http.StatusGatewayTimeout {
 			t.Fatalf("got %d, want 504", r.Status)
 		}
 	}
-	l.stop()
+	l.Stop()
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	goleak.VerifyNone(t, ignore)
 }

@@ -54,7 +54,6 @@ type deadlines struct {
 
 // count is what happened to the calls to one callee.
 type count struct {
-	callee   string
 	calls    atomic.Uint64
 	timedOut atomic.Uint64 // calls this deadline, or the budget, cut short
 }

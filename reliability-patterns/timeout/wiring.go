@@ -6,7 +6,6 @@ package timeout
 
 import (
 	"net/http"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,36 +20,15 @@ var Pattern = app.RegisterPattern(app.CallsPattern("timeout",
 // extend gives a service a budget for every request it serves and a deadline
 // for every call it makes.
 func extend(_ app.Scope, settings settings) *app.Extension {
-	cs := &counts{settings: settings}
+	var cs app.PerCallee[*count]
 	deadline := func(callee string, next http.RoundTripper) http.RoundTripper {
-		return deadlines{next: next, call: settings.Call, count: cs.add(callee)}
+		return deadlines{next: next, call: settings.Call, count: cs.Of(callee, func() *count { return &count{} })}
 	}
-	return &app.Extension{Inbound: []gin.HandlerFunc{budget(settings.Request)}, Call: deadline, State: cs.state}
-}
-
-// counts are the counts of one service's calls, per callee.
-type counts struct {
-	settings settings
-	mu       sync.Mutex
-	all      []*count
-}
-
-func (cs *counts) add(callee string) *count {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	c := &count{callee: callee}
-	cs.all = append(cs.all, c)
-	return c
-}
-
-// state reports, per callee, the deadline and budget in force and how many calls they cut short.
-func (cs *counts) state() app.Table {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	t := app.Table{Columns: []string{"callee", "deadlineMs", "budgetMs", "calls", "timedOut"}, Rows: [][]any{}}
-	for _, c := range cs.all {
-		t.Rows = append(t.Rows, []any{c.callee, cs.settings.Call.Milliseconds(), cs.settings.Request.Milliseconds(),
-			c.calls.Load(), c.timedOut.Load()})
+	// state reports, per callee, the deadline and budget in force and how many calls they cut short.
+	state := func() app.Table {
+		return cs.Table([]string{"deadlineMs", "budgetMs", "calls", "timedOut"}, func(c *count) []any {
+			return []any{settings.Call.Milliseconds(), settings.Request.Milliseconds(), c.calls.Load(), c.timedOut.Load()}
+		})
 	}
-	return t
+	return &app.Extension{Inbound: []gin.HandlerFunc{budget(settings.Request)}, Call: deadline, State: state}
 }

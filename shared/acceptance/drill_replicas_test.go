@@ -241,27 +241,23 @@ func (f *replicaFlow) orderIDs() []string {
 
 // startReplicaLab starts two instances of every service of the rest variant
 // and the gateway as processes, on PostgreSQL (a schema per service, shared by
-// its instances). The second instance of a service listens 20 ports above the first.
+// its instances).
 func startReplicaLab(t *testing.T) *drillLab {
 	t.Helper()
 	dbs := map[string]string{}
 	for _, svc := range config.Services {
 		dbs[svc] = testenv.PostgresSchema(t)
 	}
-	d, base := newDrillLab(t, 57080)
+	d := newDrillLab(t)
 	d.own = map[string][]string{}
-	gw := fmt.Sprintf("127.0.0.1:%d", base)
-	portFree(t, gw)
-	d.urls["gateway"], d.gateway = "http://"+gw, "http://"+gw
-	d.env = append(d.env, "GATEWAY_ADDR="+gw)
+	d.env = append(d.env, "GATEWAY_ADDR="+d.reserve(t, "gateway"))
+	d.gateway = d.urls["gateway"]
 	for _, svc := range config.Services {
 		up := strings.ToUpper(svc)
 		var urls []string
 		for k := range 2 {
-			addr := fmt.Sprintf("127.0.0.1:%d", base+config.DefaultPorts[svc]-config.DefaultPorts["gateway"]+20*k)
-			portFree(t, addr)
 			name := config.InstanceName(svc, k)
-			d.urls[name] = "http://" + addr
+			addr := d.reserve(t, name)
 			d.own[name] = []string{up + "_ADDR=" + addr}
 			urls = append(urls, "http://"+addr)
 		}

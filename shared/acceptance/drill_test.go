@@ -25,6 +25,7 @@ import (
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/customers"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
+	"github.com/microservice-patterns/lab/shared/testenv"
 )
 
 // TestDrill_abortAndKill is the abort drill against the real processes of the
@@ -79,22 +80,21 @@ type drillLab struct {
 	env               []string
 	own               map[string][]string // settings of one process's own (an instance's address)
 	urls              map[string]string
+	held              map[string]*portHold // the ports of the processes not running
 	mu                sync.Mutex
 	procs             map[string]*exec.Cmd
 }
 
 func startDrillLab(t *testing.T) *drillLab {
 	t.Helper()
-	d, base := newDrillLab(t, 58080, "GATEWAY_READ_TIMEOUT=2s")
-	for name, port := range config.DefaultPorts {
+	d := newDrillLab(t, "GATEWAY_READ_TIMEOUT=2s")
+	for name := range config.DefaultPorts {
 		if name == "auth" {
 			continue
 		}
-		addr := fmt.Sprintf("127.0.0.1:%d", base+port-config.DefaultPorts["gateway"])
+		addr := d.reserve(t, name)
 		up := strings.ToUpper(name)
 		d.env = append(d.env, up+"_ADDR="+addr, up+"_URL=http://"+addr)
-		d.urls[name] = "http://" + addr
-		portFree(t, addr)
 	}
 	d.gateway = d.urls["gateway"]
 	for _, name := range append(append([]string{}, config.Services...), "gateway") {
@@ -117,34 +117,79 @@ func drillSize(t *testing.T, key string, def int) int {
 }
 
 // newDrillLab makes a drill's lab of real processes of rest: its folder, the
-// binary, and the settings every process shares (with extra); the ports
-// start at LAB_PORT_BASE, else at base.
-func newDrillLab(t *testing.T, base int, extra ...string) (*drillLab, int) {
+// binary, and the settings every process shares (with extra).
+func newDrillLab(t *testing.T, extra ...string) *drillLab {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &drillLab{dir: t.TempDir(), procs: map[string]*exec.Cmd{}, urls: map[string]string{}}
+	d := &drillLab{dir: t.TempDir(), procs: map[string]*exec.Cmd{}, urls: map[string]string{}, held: map[string]*portHold{}}
+	t.Cleanup(d.releaseAll)
 	d.bin = buildDrillBin(t, root)
-	if v, err := strconv.Atoi(os.Getenv("LAB_PORT_BASE")); err == nil && v > 0 {
-		base = v
-	}
 	d.env = append(append(os.Environ(), "LAB_VARIANT=rest", "LAB_DATA_DIR="+d.dir, "SHIPPING_DELAY=20ms",
 		"ORDERING_RECONCILE_INTERVAL=1s", "SHIPPING_RECONCILE_INTERVAL=1s", "ORDERING_COMMAND_BUDGET=5s",
 		"LOG_LEVEL=warn", "GATEWAY_UPSTREAM_TIMEOUT=10s"), extra...)
-	return d, base
+	return d
 }
 
-// portFree skips the drill when addr is taken: another lab, or another
-// package's test that drew it as an ephemeral port.
-func portFree(t *testing.T, addr string) {
+// reserve draws a free loopback port from the kernel for the process named
+// and returns its address. The test holds the port whenever the process is
+// not running (before it starts, while kill has it down), so that no other
+// test of go test ./... draws it meanwhile: fixed ports would lie where the
+// kernel hands out its ephemeral ones.
+func (d *drillLab) reserve(t *testing.T, name string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Skipf("port %s is taken (%v): set LAB_PORT_BASE", addr, err)
+	h, err := holdPort(0)
+	testenv.Require(t, "a free loopback port", err)
+	d.mu.Lock()
+	d.held[name] = h
+	d.mu.Unlock()
+	d.urls[name] = "http://" + h.addr
+	return h.addr
+}
+
+// port is the port the process named listens on.
+func (d *drillLab) port(name string) int {
+	_, p, _ := net.SplitHostPort(strings.TrimPrefix(d.urls[name], "http://"))
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// hold holds the port of a process that kill stopped, until it starts again.
+func (d *drillLab) hold(name string) {
+	if h, err := holdPort(d.port(name)); err == nil {
+		d.mu.Lock()
+		d.held[name] = h
+		d.mu.Unlock()
 	}
-	ln.Close()
+}
+
+// release hands the process its port, just before it starts. A port the
+// test could not hold (another program took it in the instant after a kill)
+// skips the drill, or fails it under CI=true.
+func (d *drillLab) release(t *testing.T, name string) {
+	t.Helper()
+	d.mu.Lock()
+	h := d.held[name]
+	delete(d.held, name)
+	d.mu.Unlock()
+	if h == nil {
+		var err error
+		h, err = holdPort(d.port(name))
+		testenv.Require(t, "port "+d.urls[name]+" of "+name+" (taken while "+name+" was down)", err)
+	}
+	h.Close()
+}
+
+// releaseAll closes the reservations of the processes that are not running.
+func (d *drillLab) releaseAll() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for name, h := range d.held {
+		h.Close()
+		delete(d.held, name)
+	}
 }
 
 // buildDrillBin builds the lab's binary, which runs one service: lab serve
@@ -174,6 +219,7 @@ func (d *drillLab) start(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = log, log
+	d.release(t, name)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
@@ -200,7 +246,8 @@ func (d *drillLab) start(t *testing.T, name string) {
 	})
 }
 
-// kill ends a process with SIGKILL, as a crash would.
+// kill ends a process with SIGKILL, as a crash would, and holds its port
+// until it starts again.
 func (d *drillLab) kill(name string) {
 	d.mu.Lock()
 	cmd := d.procs[name]
@@ -209,6 +256,7 @@ func (d *drillLab) kill(name string) {
 	if cmd != nil {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
+		d.hold(name)
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/microservice-patterns/lab/shared/app"
-	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 	"github.com/microservice-patterns/lab/shared/stack"
 )
@@ -128,16 +127,4 @@ func Start(t testing.TB, v app.Variant, opts Options) (*Suite, *stack.Stack) {
 		}
 	}
 	return New(t, st.URL, opts), st
-}
-
-// StartWithFaults starts v like Start, with env added to the stack's
-// environment, and returns the gateway's URL and a client of the fault
-// injection of service, whose faults are lifted before the stack stops, so
-// that no request hangs past the test.
-func StartWithFaults(t testing.TB, v app.Variant, env map[string]string, service string) (*Suite, string, faults.Client) {
-	t.Helper()
-	s, st := Start(t, v, Options{Stack: stack.Options{Env: env}})
-	fc := faults.ViaGateway(st.URL, service)
-	t.Cleanup(func() { _, _ = fc.Set(context.Background(), faults.Settings{}) })
-	return s, st.URL, fc
 }

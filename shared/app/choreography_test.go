@@ -1,13 +1,13 @@
 package app
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/microservice-patterns/lab/shared/domain"
 	"github.com/microservice-patterns/lab/shared/messaging"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 	"github.com/microservice-patterns/lab/shared/store"
+	"github.com/microservice-patterns/lab/shared/store/storetest"
 )
 
 // TestAfterReservations: a fat removal that reaches a warehouse instance
@@ -15,11 +15,7 @@ import (
 // is retried, and goes through once the item has its reservation; a thin
 // one, which names no item, goes through at once.
 func TestAfterReservations(t *testing.T) {
-	db, err := store.OpenService(t.Context(), "warehouse", "", filepath.Join(t.TempDir(), "warehouse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t, "warehouse")
 	w := warehouse.New(store.NewWarehouse(db))
 	if err := w.Seed(t.Context()); err != nil {
 		t.Fatal(err)

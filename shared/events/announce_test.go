@@ -2,7 +2,6 @@ package events_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/microservice-patterns/lab/shared/messaging/messagingtest"
 	"github.com/microservice-patterns/lab/shared/services/ordering"
 	"github.com/microservice-patterns/lab/shared/store"
+	"github.com/microservice-patterns/lab/shared/store/storetest"
 )
 
 // neighbours answers every customer and product.
@@ -30,11 +30,7 @@ func (neighbours) Product(_ context.Context, id string) (domain.Product, error) 
 // dead-lettered runs; a COMPLETED order is refused and announces nothing.
 func TestChoreography_confirmResumes(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenService(ctx, "ordering", "", filepath.Join(t.TempDir(), "o.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t, "ordering")
 	pub := &messagingtest.Publisher{}
 	repo := events.Ordering(store.NewOrders(db), messaging.Emitter{Source: "/ordering", Style: messaging.Thin, Tx: pub})
 	c, err := ordering.NewChoreography(repo, ordering.Ports{Customers: neighbours{}, Catalog: neighbours{}})

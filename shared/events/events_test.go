@@ -2,7 +2,6 @@ package events_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/microservice-patterns/lab/shared/messaging/messagingtest"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 	"github.com/microservice-patterns/lab/shared/store"
+	"github.com/microservice-patterns/lab/shared/store/storetest"
 )
 
 func TestOrderChanges(t *testing.T) {
@@ -51,11 +51,7 @@ func TestOrderChanges(t *testing.T) {
 // reservation or transition publishes nothing.
 func TestWarehouse(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.OpenService(ctx, "warehouse", "", filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.SQLite(t, "warehouse")
 	pub := &messagingtest.Publisher{}
 	s := warehouse.New(events.Warehouse(store.NewWarehouse(db), messaging.Emitter{Source: "/warehouse", Style: messaging.Fat, Tx: pub}))
 	if err := s.Seed(ctx); err != nil {

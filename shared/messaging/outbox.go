@@ -39,11 +39,7 @@ func Migrations(d store.Dialect) (fs.FS, error) {
 // Migrate brings the outbox and inbox tables of db up to date. A service calls
 // it after store.Open, beside its own migrations.
 func Migrate(ctx context.Context, db *store.DB) error {
-	fsys, err := Migrations(db.Dialect)
-	if err != nil {
-		return err
-	}
-	return store.MigrateSet(ctx, db, fsys, MigrationTable, "messaging tables")
+	return store.MigrateSet(ctx, db, migrationFiles, "migrations/"+string(db.Dialect), MigrationTable, "messaging tables")
 }
 
 // Publisher publishes events as part of the caller's work. The outbox

@@ -25,17 +25,18 @@ const ReplicaMigrationTable = "goose_replicas"
 // until events fill them). A service of the event-carried state transfer
 // variant calls it beside its own migrations.
 func MigrateReplicas(ctx context.Context, db *DB) error {
-	fsys, err := fs.Sub(replicaFiles, "replica_migrations")
-	if err != nil {
-		return err
-	}
-	return MigrateSet(ctx, db, fsys, ReplicaMigrationTable, "replica tables")
+	return MigrateSet(ctx, db, replicaFiles, "replica_migrations", ReplicaMigrationTable, "replica tables")
 }
 
 // MigrateSet brings a set of goose migrations beside the service's own up to
-// date in db, recording them in goose's table named table; what names the set
-// in an error; opts add to goose's provider (Go migrations …).
-func MigrateSet(ctx context.Context, db *DB, fsys fs.FS, table, what string, opts ...goose.ProviderOption) error {
+// date in db: the migrations in the folder dir of files (a package's embedded
+// migrations, one folder a set), recorded in goose's table named table; what
+// names the set in an error; opts add to goose's provider (Go migrations …).
+func MigrateSet(ctx context.Context, db *DB, files fs.FS, dir, table, what string, opts ...goose.ProviderOption) error {
+	fsys, err := fs.Sub(files, dir)
+	if err != nil {
+		return fmt.Errorf("find the migrations of the %s: %w", what, err)
+	}
 	dialect := goose.DialectPostgres
 	if db.Dialect == SQLite {
 		dialect = goose.DialectSQLite3

@@ -4,6 +4,7 @@
 package testenv
 
 import (
+	"os/exec"
 	"testing"
 
 	"github.com/microservice-patterns/lab/shared/config"
@@ -22,4 +23,13 @@ func Require(tb testing.TB, server string, err error) {
 		tb.Fatalf("%s is required under CI=true and is not reachable: %v", server, err)
 	}
 	tb.Skipf("skipping: %s is not reachable (%v); start it to run this test", server, err)
+}
+
+// Program returns the path of the program name; without it on PATH tb skips,
+// or fails under CI=true. how says how to install it.
+func Program(tb testing.TB, name, how string) string {
+	tb.Helper()
+	path, err := exec.LookPath(name)
+	Require(tb, name+" ("+how+")", err)
+	return path
 }

@@ -17,6 +17,10 @@ import (
 	"github.com/microservice-patterns/lab/shared/stack"
 )
 
+// Processes are the gateway and the five services, sorted: every process of a
+// variant started with one instance of each, as the telemetry names them.
+var Processes = []string{"billing", "customers", "gateway", "ordering", "shipping", "warehouse"}
+
 // The seed data every lab starts with.
 const (
 	Customer = "11111111-1111-4111-8111-000000000001"
