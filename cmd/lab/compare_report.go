@@ -303,9 +303,10 @@ const whatTheRowsSay = `
   protobuf instead of JSON, and HTTP/2's compressed headers on one connection per callee.
 - **Patterns.** Tracing's cost is real (its brackets stay above 1.00): a span per request, call
   and statement, and about 40 kB of OTLP per order to an exporter. Metrics and logging cost
-  nothing measurable in latency; logging holds about a tenth more memory. The security patterns
-  double the bytes between the services (a JWT in every call) and hold a fifth more memory (the
-  identity provider is a process of its own); their latency differences stay within the spread.
+  nothing measurable in latency; logging holds more memory (its OTLP exporter). The security
+  patterns double the bytes between the services (a JWT in every call), hold more memory (the
+  identity provider is a process of its own) and cost time and CPU: every hop verifies the token
+  it gets (an RS256 signature, ` + "`BenchmarkVerify`" + ` in security-patterns/auth).
   Once warm they call the identity provider not at all: every process fetches the discovery
   document and the keys once and verifies each token itself, and the tokens a pattern fetches
   (exchanged, or the services' own) are cached until shortly before they expire. The warm-up pays
