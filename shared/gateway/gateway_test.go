@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/httpx"
+	"github.com/microservice-patterns/lab/shared/testenv"
 )
 
 // seen is what a fake upstream saw of one request.
@@ -233,7 +232,7 @@ func TestGateway_middleware(t *testing.T) {
 }
 
 func TestGateway_accessLogAtInfo(t *testing.T) {
-	var logs syncBuffer
+	var logs testenv.Buffer
 	cfg := config.Gateway{Variant: "rest", UIDist: t.TempDir(), UpstreamTimeout: time.Second,
 		URLs: servers{"customers": upstream(t, "customers").URL, "ordering": "http://127.0.0.1:1",
 			"warehouse": "http://127.0.0.1:1", "shipping": "http://127.0.0.1:1", "billing": "http://127.0.0.1:1"}.urls()}
@@ -248,22 +247,4 @@ func TestGateway_accessLogAtInfo(t *testing.T) {
 	if got := logs.String(); !strings.Contains(got, "level=INFO msg=request") || !strings.Contains(got, "request_id=req-7") {
 		t.Errorf("no info access log line in %q", got)
 	}
-}
-
-// syncBuffer is a bytes.Buffer that the server's goroutines may write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
