@@ -115,6 +115,7 @@ type gwBench struct {
 	data  string
 	mu    sync.Mutex
 	procs []*exec.Cmd
+	files []*os.File // the processes' log files, closed by stop
 }
 
 // self runs this very binary with args, settings first (KEY=VALUE; later
@@ -140,6 +141,9 @@ func (b *gwBench) file(name string) *os.File {
 	if err != nil {
 		f, _ = os.Open(os.DevNull)
 	}
+	b.mu.Lock()
+	b.files = append(b.files, f)
+	b.mu.Unlock()
 	return f
 }
 
@@ -204,6 +208,9 @@ func (b *gwBench) stop() {
 	for _, c := range b.procs {
 		_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL) // the group: nginx's workers too
 		_ = c.Wait()
+	}
+	for _, f := range b.files {
+		_ = f.Close()
 	}
 }
 
