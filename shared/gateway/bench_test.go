@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -67,24 +68,33 @@ func BenchmarkHandler(b *testing.B) {
 			Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(product))}, nil
 	})
 	path := "/api/products/22222222-2222-4222-8222-000000000001"
+	// A server's request has a context that ends with its connection.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	run := func(b *testing.B, h http.Handler) {
 		b.ReportAllocs()
 		for b.Loop() {
 			w := httptest.NewRecorder()
-			h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+			h.ServeHTTP(w, httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil))
 			if w.Code != http.StatusOK {
-				b.Fatalf("status %d", w.Code)
+				b.Fatalf("status %d %s", w.Code, w.Body)
 			}
 		}
 	}
-	b.Run("gateway", func(b *testing.B) {
-		cfg := config.Gateway{Variant: "rest", UIDist: b.TempDir(), UpstreamTimeout: 5 * time.Second}
+	gateway := func(log *slog.Logger) http.Handler {
+		cfg := config.Gateway{Variant: "rest", UIDist: b.TempDir(), UpstreamTimeout: 5 * time.Second,
+			ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 		cfg.URLs = servers{"customers": "http://c", "ordering": "http://o", "warehouse": "http://w", "shipping": "http://s", "billing": "http://b"}.urls()
-		h, err := New(cfg, slog.New(slog.DiscardHandler), WithCalls(func(string, http.RoundTripper) http.RoundTripper { return answer }))
+		h, err := New(cfg, log, WithCalls(func(string, http.RoundTripper) http.RoundTripper { return answer }))
 		if err != nil {
 			b.Fatal(err)
 		}
-		run(b, h)
+		return h
+	}
+	b.Run("gateway", func(b *testing.B) { run(b, gateway(slog.New(slog.DiscardHandler))) })
+	// The access line of every request, at info as lab run writes it.
+	b.Run("gateway+log", func(b *testing.B) {
+		run(b, gateway(slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))))
 	})
 	b.Run("bare", func(b *testing.B) {
 		rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: "w"})

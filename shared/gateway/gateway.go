@@ -5,8 +5,10 @@ package gateway
 
 import (
 	"fmt"
+	"log"
 	"log/slog"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"strings"
 	"time"
@@ -88,11 +90,15 @@ type gateway struct {
 	// balance the proxied calls of a service that has more than one.
 	instances map[string][]string
 	pools     map[string]*balance.Pool
-	proxy     http.Handler
-	timeout   time.Duration // bounds one proxied request; 0 means none
-	probe     *http.Client  // for the readiness checks of /api/lab/info
-	uiDist    string
-	log       *slog.Logger
+	// transports are the services' transports (perService); the proxies
+	// share one buffer pool and one error log.
+	transports map[string]http.RoundTripper
+	buffers    httputil.BufferPool
+	errorLog   *log.Logger
+	timeout    time.Duration // bounds the wait for an upstream's answer; 0 means none
+	probe      *http.Client  // for the readiness checks of /api/lab/info
+	uiDist     string
+	log        *slog.Logger
 	// traceViewer and prometheusLink are the viewers' addresses for the UI;
 	// prometheus, when set, is where /api/lab/metrics/query_range asks.
 	traceViewer, prometheusLink string
@@ -110,20 +116,20 @@ func New(cfg config.Gateway, log *slog.Logger, opts ...Option) (http.Handler, er
 	if err != nil {
 		return nil, err
 	}
-	transport := upstreamTransport()
+	transport := upstreamTransport(cfg.UpstreamTimeout)
 	instances, pools, err := newPools(cfg.Instances, services, transport)
 	if err != nil {
 		return nil, err
 	}
 	g := &gateway{
-		variant:   cfg.Variant,
-		opts:      o,
-		services:  services,
-		instances: instances,
-		pools:     pools,
-		// The balancing sits under the patterns' wrappers: a retry or a
-		// breaker sees one service, whichever instance answers.
-		proxy:          newProxy(perService(balanced(pools, transport), o.calls), log),
+		variant:        cfg.Variant,
+		opts:           o,
+		services:       services,
+		instances:      instances,
+		pools:          pools,
+		transports:     perService(transport, pools, o.calls),
+		buffers:        httpx.NewBufferPool(),
+		errorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		timeout:        cfg.UpstreamTimeout,
 		probe:          &http.Client{Transport: transport, Timeout: probeTimeout},
 		uiDist:         cfg.UIDist,

@@ -44,19 +44,6 @@ func newPools(cfg map[string][]string, services map[string]*url.URL, t http.Roun
 	return instances, pools, nil
 }
 
-// balanced sends each proxied request of a service that has a pool to one of
-// its instances, and the others on to next as they are.
-func balanced(pools map[string]*balance.Pool, next http.RoundTripper) http.RoundTripper {
-	if len(pools) == 0 {
-		return next
-	}
-	byService := map[string]http.RoundTripper{}
-	for name, p := range pools {
-		byService[name] = p.Transport(next)
-	}
-	return dispatch{byService: byService, next: next}
-}
-
 // instanceHealth asks every instance of every service its /readyz,
 // concurrently. It also answers each service's health: that of its first
 // ready instance (the first instance's when none is ready), since the

@@ -140,7 +140,7 @@ func (g *gateway) faults(c *gin.Context) {
 			fmt.Sprintf("unknown service %q: want one of %s", name, strings.Join(config.Services, ", "))))
 		return
 	}
-	g.pass(c, &hop{service: name, target: target, path: "/admin/faults",
+	g.pass(c, route{service: name, target: target, path: "/admin/faults",
 		missing: fmt.Sprintf("variant %s has no fault injection", g.variant)})
 }
 
@@ -154,6 +154,6 @@ func (g *gateway) readModel(path string) gin.HandlerFunc {
 			httpx.WriteProblem(c, httpx.NewProblem(http.StatusNotFound, missing))
 			return
 		}
-		g.pass(c, &hop{service: "ordering", target: g.services["ordering"], path: path, missing: missing})
+		g.pass(c, route{service: "ordering", target: g.services["ordering"], path: path, missing: missing})
 	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/microservice-patterns/lab/shared/balance"
+	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
@@ -128,34 +130,21 @@ func (g *gateway) serviceStates(ctx context.Context, name string) (ServiceStates
 	return out, nil
 }
 
-// perService returns the proxy's transport: each request goes through the
-// transport of the service its hop names, next wrapped by every wrapper.
-func perService(next http.RoundTripper, wraps []func(string, http.RoundTripper) http.RoundTripper) http.RoundTripper {
-	if len(wraps) == 0 {
-		return next
-	}
+// perService returns the transport of every service: next, through the
+// service's balancing pool when it has one (under the patterns' wrappers: a
+// retry or a breaker sees one service, whichever instance answers), wrapped
+// by every wrapper.
+func perService(next http.RoundTripper, pools map[string]*balance.Pool, wraps []func(string, http.RoundTripper) http.RoundTripper) map[string]http.RoundTripper {
 	byService := map[string]http.RoundTripper{}
-	for _, name := range displayOrder[1:] {
+	for _, name := range config.Services {
 		t := next
+		if p := pools[name]; p != nil {
+			t = p.Transport(next)
+		}
 		for i := len(wraps) - 1; i >= 0; i-- {
 			t = wraps[i](name, t)
 		}
 		byService[name] = t
 	}
-	return dispatch{byService: byService, next: next}
-}
-
-// dispatch sends each proxied request through its service's transport.
-type dispatch struct {
-	byService map[string]http.RoundTripper
-	next      http.RoundTripper
-}
-
-func (d dispatch) RoundTrip(r *http.Request) (*http.Response, error) {
-	if h := hopOf(r.Context()); h != nil {
-		if t := d.byService[h.service]; t != nil {
-			return t.RoundTrip(r)
-		}
-	}
-	return d.next.RoundTrip(r)
+	return byService
 }

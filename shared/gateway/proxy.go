@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,73 +27,70 @@ var routeTable = map[string]string{
 	"/api/invoices":     "billing",
 }
 
-// hop is one proxied request: where it goes, and what went wrong when no answer came back.
-type hop struct {
+// errMissing says that the upstream answered 404 where the gateway expected a feature.
+var errMissing = errors.New("the upstream answered 404")
+
+// upstreamTransport is the one connection pool to the services. Its
+// ResponseHeaderTimeout is the gateway's deadline for an answer (then 504):
+// a timer of the transport's, rather than a context with a deadline for
+// every proxied request.
+func upstreamTransport(timeout time.Duration) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil // the services are reached directly, never through a proxy named by the environment
+	t.MaxIdleConnsPerHost = 64
+	t.ResponseHeaderTimeout = timeout
+	return t
+}
+
+// route is where a proxied request goes: a service, its base URL, and
+// optionally a fixed upstream path and a feature that an upstream 404 means
+// is missing.
+type route struct {
 	service string
 	target  *url.URL
 	path    string // the upstream path; "" keeps the inbound one
 	missing string // turns an upstream 404 into a problem with this detail; "" passes 404s through
-	err     error  // set by the proxy when it has written nothing
 }
 
-type hopKey struct{}
-
-func hopOf(ctx context.Context) *hop {
-	h, _ := ctx.Value(hopKey{}).(*hop)
-	return h
-}
-
-// errMissing says that the upstream answered 404 where the gateway expected a feature.
-var errMissing = errors.New("the upstream answered 404")
-
-func upstreamTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.Proxy = nil // the services are reached directly, never through a proxy named by the environment
-	t.MaxIdleConnsPerHost = 64
-	return t
-}
-
-// newProxy returns the one reverse proxy of the gateway; each request carries its hop.
-func newProxy(t http.RoundTripper, log *slog.Logger) *httputil.ReverseProxy {
+// newProxy returns the reverse proxy of one route: it knows its service, so
+// a request carries nothing of the gateway's in its context, and the
+// service's transport (the patterns' wrappers, the balancer) is picked once,
+// here.
+func (g *gateway) newProxy(rt route) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
-		Rewrite:        rewrite,
-		Transport:      t,
-		BufferPool:     httpx.NewBufferPool(),
-		ModifyResponse: modifyResponse,
-		// The handler that called the proxy writes the problem, through httpx.
-		ErrorHandler: func(_ http.ResponseWriter, r *http.Request, err error) { hopOf(r.Context()).err = err },
-		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(rt.target)
+			if rt.path != "" {
+				pr.Out.URL.Path = strings.TrimSuffix(rt.target.Path, "/") + rt.path
+				pr.Out.URL.RawPath = ""
+			}
+			pr.SetXForwarded()
+			pr.Out.Header.Set(httpx.RequestIDHeader, httpx.RequestID(pr.In.Context()))
+		},
+		Transport:  g.transports[rt.service],
+		BufferPool: g.buffers,
+		ModifyResponse: func(resp *http.Response) error {
+			// The gateway has set the request id on its own answer already; one copy is enough.
+			resp.Header.Del(httpx.RequestIDHeader)
+			if rt.missing != "" && resp.StatusCode == http.StatusNotFound {
+				return errMissing
+			}
+			return nil
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) { g.proxyError(w, r, rt, err) },
+		ErrorLog:     g.errorLog,
 	}
-}
-
-func rewrite(pr *httputil.ProxyRequest) {
-	h := hopOf(pr.In.Context())
-	pr.SetURL(h.target)
-	if h.path != "" {
-		pr.Out.URL.Path = strings.TrimSuffix(h.target.Path, "/") + h.path
-		pr.Out.URL.RawPath = ""
-	}
-	pr.SetXForwarded()
-	pr.Out.Header.Set(httpx.RequestIDHeader, httpx.RequestID(pr.In.Context()))
-}
-
-func modifyResponse(resp *http.Response) error {
-	// The gateway has set the request id on its own answer already; one copy is enough.
-	resp.Header.Del(httpx.RequestIDHeader)
-	if h := hopOf(resp.Request.Context()); h.missing != "" && resp.StatusCode == http.StatusNotFound {
-		return errMissing
-	}
-	return nil
 }
 
 // forward returns the handler that proxies a public API path to service.
 func (g *gateway) forward(service string) gin.HandlerFunc {
+	proxy := g.newProxy(route{service: service, target: g.services[service]})
 	return func(c *gin.Context) {
 		if !public(c.Request.URL.Path) {
 			notFound(c)
 			return
 		}
-		g.pass(c, &hop{service: service, target: g.services[service]})
+		proxy.ServeHTTP(c.Writer, c.Request)
 	}
 }
 
@@ -108,32 +105,28 @@ func public(path string) bool {
 	return true
 }
 
-// pass proxies the request as h says and writes a problem when no answer came back.
-func (g *gateway) pass(c *gin.Context, h *hop) {
-	ctx := context.WithValue(c.Request.Context(), hopKey{}, h)
-	if g.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, g.timeout)
-		defer cancel()
-	}
-	g.proxy.ServeHTTP(c.Writer, c.Request.WithContext(ctx))
-	if h.err == nil {
-		return
-	}
+// pass proxies one request as rt says (the lab's own routes to a service's
+// admin paths, seldom called: the proxy is made for the call).
+func (g *gateway) pass(c *gin.Context, rt route) {
+	g.newProxy(rt).ServeHTTP(c.Writer, c.Request)
+}
+
+// proxyError writes the problem of a proxied request that got no answer.
+func (g *gateway) proxyError(w http.ResponseWriter, r *http.Request, rt route, err error) {
 	switch {
-	case errors.Is(h.err, errMissing):
-		httpx.WriteProblem(c, httpx.NewProblem(http.StatusNotFound, h.missing))
-	case c.Request.Context().Err() != nil:
+	case errors.Is(err, errMissing):
+		httpx.WriteProblemTo(w, r, httpx.NewProblem(http.StatusNotFound, rt.missing))
+	case r.Context().Err() != nil:
 		// The client went away: nobody reads the answer. 499 is the customary log status.
-		c.AbortWithStatus(499)
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(h.err):
-		g.log.Warn("upstream timed out", "upstream", h.service, "error", h.err, "request_id", httpx.RequestID(ctx))
-		httpx.WriteProblem(c, httpx.NewProblem(http.StatusGatewayTimeout,
-			fmt.Sprintf("%s did not answer within %s", h.service, g.timeout)))
+		w.WriteHeader(499)
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		g.log.Warn("upstream timed out", "upstream", rt.service, "error", err, "request_id", httpx.RequestID(r.Context()))
+		httpx.WriteProblemTo(w, r, httpx.NewProblem(http.StatusGatewayTimeout,
+			fmt.Sprintf("%s did not answer within %s", rt.service, g.timeout)))
 	default:
-		g.log.Warn("upstream unreachable", "upstream", h.service, "error", h.err, "request_id", httpx.RequestID(ctx))
+		g.log.Warn("upstream unreachable", "upstream", rt.service, "error", err, "request_id", httpx.RequestID(r.Context()))
 		// The address and the error chain stay in the log: the client learns the service's name only.
-		httpx.WriteProblem(c, httpx.NewProblem(http.StatusBadGateway, h.service+" is unreachable"))
+		httpx.WriteProblemTo(w, r, httpx.NewProblem(http.StatusBadGateway, rt.service+" is unreachable"))
 	}
 }
 

@@ -12,7 +12,10 @@ import (
 )
 
 // RequestIDHeader carries a request's id from the gateway through every service.
-const RequestIDHeader = "X-Request-ID"
+// It is spelled in the canonical form net/http gives it on the wire
+// (textproto.CanonicalMIMEHeaderKey): a Get or Set of it then needs no
+// canonical copy of the key on every request.
+const RequestIDHeader = "X-Request-Id"
 
 type requestIDKey struct{}
 

@@ -4,6 +4,7 @@ package httpx
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
@@ -111,17 +112,37 @@ func slug(status int) string {
 
 // WriteProblem writes p as the response and aborts the gin chain.
 func WriteProblem(c *gin.Context, p Problem) {
-	if p.Instance == "" {
-		p.Instance = c.Request.URL.Path
+	p = completeProblem(c.Writer, c.Request, p)
+	c.AbortWithStatusJSON(p.Status, p)
+}
+
+// WriteProblemTo writes p as the answer to r, outside gin (a reverse proxy's
+// error handler).
+func WriteProblemTo(w http.ResponseWriter, r *http.Request, p Problem) {
+	p = completeProblem(w, r, p)
+	body, err := json.Marshal(p)
+	if err != nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
 	}
-	if sc := trace.SpanContextFromContext(c.Request.Context()); p.TraceID == "" && sc.HasTraceID() {
+	w.WriteHeader(p.Status)
+	_, _ = w.Write(body)
+}
+
+// completeProblem fills in p's instance and trace id from r, and sets the
+// headers of a problem answer on w.
+func completeProblem(w http.ResponseWriter, r *http.Request, p Problem) Problem {
+	if p.Instance == "" {
+		p.Instance = r.URL.Path
+	}
+	if sc := trace.SpanContextFromContext(r.Context()); p.TraceID == "" && sc.HasTraceID() {
 		p.TraceID = sc.TraceID().String()
 	}
-	if p.Status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
-		c.Header("Retry-After", "1")
+	if p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
 	}
-	c.Header("Content-Type", ProblemContentType)
-	c.AbortWithStatusJSON(p.Status, p)
+	w.Header().Set("Content-Type", ProblemContentType)
+	return p
 }
 
 // WriteError maps err to its status and writes it as a problem document. An error
