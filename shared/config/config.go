@@ -60,7 +60,8 @@ type Gateway struct {
 	AMQPURL   string
 	RunID     string
 	Log       Log
-	// UpstreamTimeout bounds one proxied request (GATEWAY_UPSTREAM_TIMEOUT).
+	// UpstreamTimeout bounds the wait for an upstream's answer, its status and
+	// headers (GATEWAY_UPSTREAM_TIMEOUT); WriteTimeout bounds the rest.
 	UpstreamTimeout time.Duration
 	// ReadTimeout bounds reading one request's body (GATEWAY_READ_TIMEOUT).
 	ReadTimeout time.Duration
