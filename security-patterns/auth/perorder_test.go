@@ -11,9 +11,7 @@ import (
 	_ "github.com/microservice-patterns/lab/security-patterns/token-exchange"
 	_ "github.com/microservice-patterns/lab/security-patterns/token-relay"
 	"github.com/microservice-patterns/lab/shared/acceptance"
-	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/domain"
-	"github.com/microservice-patterns/lab/shared/stack"
 )
 
 // TestProviderCallsPerOrder counts, in each security pattern on rest, the
@@ -34,28 +32,21 @@ func TestProviderCallsPerOrder(t *testing.T) {
 		{"client-credentials", "client_credentials", false},
 	} {
 		t.Run(tc.pattern, func(t *testing.T) {
-			v, err := app.Lookup("rest+" + tc.pattern)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := stack.Start(context.Background(), v, stack.Options{DataDir: t.TempDir()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(st.Stop)
-			ada, grace := login(t, v, st, "ada"), login(t, v, st, "grace")
-			last := readCalls(t, st)
+			lab := acceptance.StartLab(t, "rest+"+tc.pattern, "", nil)
+			provider := lab.Stack.Processes["auth"]
+			ada, grace := lab.Login("ada"), lab.Login("grace")
+			last := readCalls(t, provider)
 			if n := last.Total(auth.Call.Login); n == 0 {
 				t.Errorf("the two logins were not counted apart from the processes' calls: %v", last.Calls)
 			}
 			order := func(token, customer string) map[string]int64 {
 				t.Helper()
-				s := acceptance.New(t, st.URL, acceptance.Options{Token: token})
+				s := acceptance.New(t, lab.Stack.URL, acceptance.Options{Token: token})
 				o := s.CreateOrder(customer)
 				s.AddItem(o.OrderID, "22222222-2222-4222-8222-000000000001", 1)
 				s.API().Post("/api/orders/"+o.OrderID+"/confirm", nil, http.StatusOK, &o)
 				s.WaitOrder(o.OrderID, domain.OrderCompleted)
-				now := readCalls(t, st)
+				now := readCalls(t, provider)
 				calls := now.Since(last)
 				last = now
 				if n := calls.Total(auth.Call.Login); n != 0 {
@@ -87,18 +78,10 @@ func TestProviderCallsPerOrder(t *testing.T) {
 	}
 }
 
-func login(t *testing.T, v app.Variant, st *stack.Stack, user string) string {
+// readCalls reads the provider's count of the calls made to it.
+func readCalls(t *testing.T, provider string) auth.CallCounts {
 	t.Helper()
-	tok, err := v.Login(context.Background(), st.Env(), user)
-	if err != nil {
-		t.Fatalf("log in as %s: %v", user, err)
-	}
-	return tok
-}
-
-func readCalls(t *testing.T, st *stack.Stack) auth.CallCounts {
-	t.Helper()
-	c, err := auth.ReadCalls(context.Background(), http.DefaultClient, st.Processes["auth"])
+	c, err := auth.ReadCalls(context.Background(), http.DefaultClient, provider)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,9 +18,10 @@ import (
 // so that no request hangs past the test.
 type Lab struct {
 	*Suite
-	Stack  *stack.Stack
-	faults faults.Client
-	stop   sync.Once
+	Stack   *stack.Stack
+	variant app.Variant
+	faults  faults.Client
+	stop    sync.Once
 }
 
 // StartLab starts the variant named as `lab run` names it (a pattern alone is
@@ -38,9 +39,20 @@ func StartLab(t testing.TB, variant, faulty string, env map[string]string, own .
 		t.Fatalf("start %s: %v", variant, err)
 	}
 	s, st := Start(t, v, Options{Stack: stack.Options{Env: env}})
-	l := &Lab{Suite: s, Stack: st, faults: faults.ViaGateway(st.URL, faulty)}
+	l := &Lab{Suite: s, Stack: st, variant: v, faults: faults.ViaGateway(st.URL, faulty)}
 	t.Cleanup(l.Stop)
 	return l
+}
+
+// Login returns an access token of user, got as the variant's clients get one
+// (app.Pattern.Login); it is empty where the variant has no login.
+func (l *Lab) Login(user string) string {
+	l.t.Helper()
+	tok, err := l.variant.Login(context.Background(), l.Stack.Env(), user)
+	if err != nil {
+		l.t.Fatalf("log in to %s as %s: %v", l.variant.Name, user, err)
+	}
+	return tok
 }
 
 // SetFaults puts the settings in force at the faulty service.

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -132,33 +133,53 @@ func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {
 		return fmt.Errorf("prepare migrations: %w", err)
 	}
 	return db.migrationLock(ctx, func() error {
-		if _, err := p.Up(ctx); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		return nil
+		_, err := p.Up(ctx)
+		return err
 	})
 }
 
-// migrationLock runs fn while holding the migration lock of the schema on
-// PostgreSQL (a session advisory lock keyed on the schema's name), so that
-// the instances of one service, started together on one schema, migrate it
-// one after the other: the second finds the tables made and does nothing.
-// SQLite needs no lock: its file belongs to one process.
+// migrationLock runs fn while holding the migration lock of the schema, so
+// that the instances of one service, started together on one schema, migrate
+// it one after the other: the second finds the tables made and does nothing.
 func (db *DB) migrationLock(ctx context.Context, fn func() error) error {
+	if err := db.Exclusive(ctx, "migrations", func(context.Context) error { return fn() }); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Exclusive runs fn while holding the lock called name of the database: on
+// PostgreSQL a session advisory lock keyed on the name and the schema, so that
+// of the instances of a service sharing the schema one runs fn at a time, and
+// the others wait for it (within ctx). SQLite needs no lock: its file belongs
+// to one process, and fn runs at once. A connection of the pool holds the lock
+// meanwhile; fn's statements run on others. When the instance dies the lock
+// dies with its session.
+func (db *DB) Exclusive(ctx context.Context, name string, fn func(context.Context) error) error {
 	if db.Dialect != Postgres {
-		return fn()
+		return fn(ctx)
 	}
 	conn, err := db.SQL.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("migrate: take the migration lock: %w", err)
+		return fmt.Errorf("take the %s lock: %w", name, err)
 	}
 	defer conn.Close()
-	const key = "hashtext('lab migrations ' || current_schema())"
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+key+")"); err != nil {
-		return fmt.Errorf("migrate: take the migration lock: %w", err)
+	const key = "hashtext('lab ' || $1::text || ' ' || current_schema())"
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock("+key+")", name); err != nil {
+		discard(conn) // the lock may have been granted as the wait was given up
+		return fmt.Errorf("take the %s lock: %w", name, err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock("+key+")")
-	return fn()
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock("+key+")", name); err != nil {
+			discard(conn) // closing the session releases the lock
+		}
+	}()
+	return fn(ctx)
+}
+
+// discard closes the session of a pooled connection instead of handing it back.
+func discard(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 }
 
 // Close closes the database.

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,4 +205,53 @@ func TestDB_Observe(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDB_Exclusive checks that the instances of a service sharing a
+// PostgreSQL schema take turns in Exclusive, that one giving up its wait
+// leaves the lock free, and that another schema's lock is another lock.
+func TestDB_Exclusive(t *testing.T) {
+	t.Parallel()
+	url := newSchema(t)
+	a, b := mustOpen(t, "ordering", url, ""), mustOpen(t, "ordering", url, "")
+	var inside, overlaps atomic.Int32
+	var wg sync.WaitGroup
+	for _, db := range []*store.DB{a, b, a, b} {
+		wg.Go(func() {
+			for range 5 {
+				must(t, db.Exclusive(t.Context(), "pass", func(context.Context) error {
+					if inside.Add(1) > 1 {
+						overlaps.Add(1)
+					}
+					time.Sleep(2 * time.Millisecond)
+					inside.Add(-1)
+					return nil
+				}))
+			}
+		})
+	}
+	wg.Wait()
+	if n := overlaps.Load(); n > 0 {
+		t.Errorf("%d overlapping runs, want none", n)
+	}
+
+	// b waits for a's lock and gives up; a's release leaves it free.
+	held, release := make(chan struct{}), make(chan struct{})
+	go a.Exclusive(t.Context(), "pass", func(context.Context) error { close(held); <-release; return nil })
+	<-held
+	short, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	if err := b.Exclusive(short, "pass", func(context.Context) error { return nil }); err == nil {
+		t.Error("took a lock that was held")
+	}
+	in, done := context.WithTimeout(t.Context(), 5*time.Second)
+	defer done()
+	other := mustOpen(t, "ordering", newSchema(t), "")
+	must(t, other.Exclusive(in, "pass", func(context.Context) error { return nil })) // another schema's
+	close(release)
+	must(t, b.Exclusive(in, "pass", func(context.Context) error { return nil }))
+	want := errors.New("fn failed")
+	if err := a.Exclusive(in, "pass", func(context.Context) error { return want }); !errors.Is(err, want) {
+		t.Errorf("got %v, want fn's error", err)
+	}
 }

@@ -17,6 +17,13 @@ var _ ordering.Repository = (*Orders)(nil)
 // NewOrders returns the orders repository of db.
 func NewOrders(db *DB) *Orders { return &Orders{db: db} }
 
+var _ ordering.Exclusive = (*Orders)(nil)
+
+// Exclusive runs fn while holding the lock called name of the database (DB.Exclusive).
+func (s *Orders) Exclusive(ctx context.Context, name string, fn func(context.Context) error) error {
+	return s.db.Exclusive(ctx, name, fn)
+}
+
 const orderColumns = "order_id, customer_id, name, description, status, items, total, currency, created_at, updated_at"
 
 // CreateOrder stores a new order with its items; an id already stored is a CodeConflict error.

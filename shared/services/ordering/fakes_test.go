@@ -13,6 +13,7 @@ import (
 type memRepo struct {
 	mu     sync.Mutex
 	orders map[string]domain.Order
+	onList func() // runs once, after the first Orders has taken its list
 }
 
 func newRepo() *memRepo { return &memRepo{orders: map[string]domain.Order{}} }
@@ -36,12 +37,17 @@ func (r *memRepo) Order(_ context.Context, id string) (domain.Order, error) {
 
 func (r *memRepo) Orders(_ context.Context, customerID string, status domain.OrderStatus, _ domain.Page) ([]domain.Order, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	var list []domain.Order
 	for _, o := range r.orders {
 		if (customerID == "" || o.CustomerID == customerID) && (status == "" || o.Status == status) {
 			list = append(list, clone(o))
 		}
+	}
+	hook := r.onList
+	r.onList = nil
+	r.mu.Unlock()
+	if hook != nil {
+		hook()
 	}
 	return list, nil
 }
@@ -76,6 +82,9 @@ type world struct {
 	cancelled              []string
 	reservations           []domain.Reservation // in the order they were made
 	onCancel               func()               // runs once, inside the first CancelReservation
+	// onReserve runs once, inside the first Reserve, after the warehouse has
+	// stored the reservation and before ordering hears of it.
+	onReserve func(domain.Reservation)
 }
 
 func (w *world) Customer(_ context.Context, id string) (domain.Customer, error) {
@@ -93,6 +102,18 @@ func (w *world) Product(_ context.Context, id string) (domain.Product, error) {
 }
 
 func (w *world) Reserve(_ context.Context, req domain.ReservationRequest) (domain.Reservation, error) {
+	r, err := w.reserve(req)
+	w.mu.Lock()
+	hook := w.onReserve
+	w.onReserve = nil
+	w.mu.Unlock()
+	if hook != nil {
+		hook(r)
+	}
+	return r, err
+}
+
+func (w *world) reserve(req domain.ReservationRequest) (domain.Reservation, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, r := range w.reservations {

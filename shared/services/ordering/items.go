@@ -62,24 +62,38 @@ func (s *Service) reserve(ctx context.Context, orderID string, item domain.Order
 	if r.Status == domain.ReservationReserved {
 		status = domain.ItemReserved
 	}
-	var recorded bool
+	var release bool
 	o, err := s.repo.UpdateOrder(ctx, orderID, func(o *domain.Order) error {
-		if it := o.Item(item.ItemID); it != nil && it.Status == domain.ItemPending {
+		it := o.Item(item.ItemID)
+		if it != nil && it.Status == domain.ItemPending {
 			it.UnitPrice = r.UnitPrice
 		}
-		recorded = o.SetItemOutcome(item.ItemID, r.ReservationID, status, domain.Now())
+		if o.SetItemOutcome(item.ItemID, r.ReservationID, status, domain.Now()) {
+			return nil
+		}
+		// The item is no longer PENDING. When it holds this reservation,
+		// another call for the same item (the command, or a reconcile pass of
+		// any instance) recorded the same answer first, and the stock is the
+		// item's. Otherwise the item was cancelled or taken out meanwhile,
+		// for good, and the stock must return.
+		release = r.Status == domain.ReservationReserved &&
+			(it == nil || it.Status == domain.ItemCanceled || it.ReservationID != r.ReservationID)
 		return nil
 	})
 	if err != nil {
 		return domain.OrderItem{}, err
 	}
-	if !recorded && r.Status == domain.ReservationReserved {
-		// The order moved on meanwhile (it was cancelled): release the stock again.
+	if release {
 		if _, err := s.ports.Reservations.CancelReservation(ctx, r.ReservationID); err != nil {
 			return domain.OrderItem{}, fmt.Errorf("release reservation of a cancelled item: %w", err)
 		}
 	}
-	return *o.Item(item.ItemID), nil
+	it := o.Item(item.ItemID)
+	if it == nil {
+		return domain.OrderItem{}, domain.Errorf(domain.CodeConflict,
+			"item %s was taken out of order %s while its stock was being reserved", item.ItemID, orderID)
+	}
+	return *it, nil
 }
 
 // dropPending takes a PENDING item out of its order again.

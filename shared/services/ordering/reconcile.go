@@ -34,7 +34,12 @@ import (
 //
 // An OPEN order whose items are all CANCELED stays OPEN (its client may add
 // items again) but holds no stock. Only orders untouched for Settle are
-// looked at, so that a command still running is never raced.
+// looked at, so that a command still running is seldom raced. It still can
+// be (a client adds an item to an order the pass has listed, a command waits
+// on the warehouse for longer than Settle), and every instance of ordering
+// runs the reconciler over the one database: whichever call records an item's
+// reservation first, the others leave it be (reserve), and a pass releases
+// only the stock of an item that can never hold it again (releaseOrphans).
 
 // ReconcileOptions tune Reconcile.
 type ReconcileOptions struct {
@@ -55,9 +60,33 @@ type ReconcileReport struct {
 	Resumed  int `json:"resumed"`  // CONFIRMED or SHIPPED orders resumed
 }
 
+// Exclusive is what a Repository shared by several instances of ordering
+// offers so that one of them at a time runs a reconcile pass (store.Orders
+// does, with an advisory lock on PostgreSQL): it runs fn while holding the
+// lock called name, waiting for it within ctx. Without it passes may overlap,
+// which the steps above tolerate; the lock saves repeating each other's work.
+type Exclusive interface {
+	Exclusive(ctx context.Context, name string, fn func(context.Context) error) error
+}
+
 // Reconcile makes one pass over the orders that are not final and repairs
-// what it can; it returns the first error after trying every order.
+// what it can; it returns the first error after trying every order. When the
+// repository is Exclusive, the instances sharing it take turns.
 func (s *Service) Reconcile(ctx context.Context, opts ReconcileOptions) (ReconcileReport, error) {
+	l, ok := s.repo.(Exclusive)
+	if !ok {
+		return s.reconcile(ctx, opts)
+	}
+	var rep ReconcileReport
+	err := l.Exclusive(ctx, "ordering reconcile", func(ctx context.Context) error {
+		var err error
+		rep, err = s.reconcile(ctx, opts)
+		return err
+	})
+	return rep, err
+}
+
+func (s *Service) reconcile(ctx context.Context, opts ReconcileOptions) (ReconcileReport, error) {
 	if opts.Window == 0 {
 		opts.Window = 15 * time.Minute
 	}
@@ -104,30 +133,31 @@ func (s *Service) repair(ctx context.Context, o domain.Order, rep *ReconcileRepo
 			return err
 		}
 	}
-	o, err := s.repo.Order(ctx, o.OrderID)
-	if err != nil {
-		return err
-	}
 	return s.releaseOrphans(ctx, o, rep)
 }
 
 // releaseOrphans releases every reservation of the order that holds stock for
-// no live item of it.
+// an item the order holds CANCELED or does not hold, and every one of a
+// CANCELED order. An item that is still PENDING keeps its reservation: its
+// command, or another pass, is recording it.
+//
+// The reservations are listed before the order is read. The warehouse reserves
+// only for an item the order already holds PENDING, so the order read
+// afterwards knows the item of every reservation listed, unless the item was
+// taken out; and an item that is CANCELED or taken out never holds a
+// reservation again, so a reservation released for it is never recorded as
+// its stock afterwards, whatever the commands and passes of every instance do
+// meanwhile.
 func (s *Service) releaseOrphans(ctx context.Context, o domain.Order, rep *ReconcileReport) error {
-	keep := map[string]bool{}
-	if o.Status != domain.OrderCanceled {
-		for _, it := range o.Live() {
-			if it.ReservationID != "" {
-				keep[it.ReservationID] = true
-			}
-		}
-	}
 	rs, err := allReservations(ctx, s.ports.Reservations, o.OrderID)
 	if err != nil {
 		return err
 	}
+	if o, err = s.repo.Order(ctx, o.OrderID); err != nil {
+		return err
+	}
 	for _, r := range rs {
-		if keep[r.ReservationID] || r.Status != domain.ReservationReserved {
+		if r.Status != domain.ReservationReserved || holds(o, r) {
 			continue
 		}
 		if _, err := s.ports.Reservations.CancelReservation(ctx, r.ReservationID); err != nil {
@@ -136,6 +166,16 @@ func (s *Service) releaseOrphans(ctx context.Context, o domain.Order, rep *Recon
 		rep.Released++
 	}
 	return nil
+}
+
+// holds reports whether the order holds, or may still come to hold, the
+// reservation's stock for its item.
+func holds(o domain.Order, r domain.Reservation) bool {
+	it := o.Item(r.ItemID)
+	if o.Status == domain.OrderCanceled || it == nil || it.Status == domain.ItemCanceled {
+		return false
+	}
+	return it.Status == domain.ItemPending || it.ReservationID == r.ReservationID
 }
 
 // allOrders lists every order in status.

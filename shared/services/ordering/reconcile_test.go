@@ -178,6 +178,61 @@ func TestReconcile(t *testing.T) {
 	})
 }
 
+// The reconciler runs in every instance of ordering, over the one database
+// they share, and beside the commands of all of them: whoever settles an item
+// first, the others leave its reservation alone.
+func TestReconcile_besideOtherInstances(t *testing.T) {
+	t.Run("two passes settle one PENDING item", func(t *testing.T) {
+		w := &world{price: 100}
+		s, repo := newService(t, w)
+		other, err := ordering.New(repo, ordering.Ports{Customers: w, Catalog: w, Reservations: w, Shipping: w, Billing: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := put(t, repo, halfDone(domain.OrderOpen, item(domain.ItemPending, "")))
+		// The other instance's pass settles the item while this one waits on the warehouse.
+		w.onReserve = func(domain.Reservation) { reconcile(t, other) }
+		reconcile(t, s)
+		checkReserved(t, w, repo, o.OrderID)
+	})
+	t.Run("a pass leaves alone the reservation of an item being added", func(t *testing.T) {
+		w := &world{price: 100}
+		s, repo := newService(t, w)
+		o := put(t, repo, halfDone(domain.OrderOpen))
+		reserved, answer, added := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		// The pass has listed the order as untouched when a client adds an
+		// item; the warehouse has reserved it but ordering has not heard yet.
+		repo.onList = func() {
+			w.onReserve = func(domain.Reservation) { close(reserved); <-answer }
+			go func() {
+				_, err := s.AddItem(ctx, o.OrderID, domain.NewItem{ProductID: productID, Quantity: 1})
+				added <- err
+			}()
+			<-reserved
+		}
+		reconcile(t, s)
+		close(answer)
+		if err := <-added; err != nil {
+			t.Fatalf("AddItem: %v", err)
+		}
+		checkReserved(t, w, repo, o.OrderID)
+	})
+}
+
+// checkReserved fails unless the order's one item is RESERVED by a
+// reservation that holds its stock, and nothing else is held.
+func checkReserved(t *testing.T, w *world, repo *memRepo, orderID string) {
+	t.Helper()
+	got, _ := repo.Order(ctx, orderID)
+	rs, _ := w.OrderReservations(ctx, orderID)
+	if len(got.Items) != 1 || got.Items[0].Status != domain.ItemReserved {
+		t.Fatalf("items %+v, want one RESERVED", got.Items)
+	}
+	if len(rs) != 1 || rs[0].ReservationID != got.Items[0].ReservationID || rs[0].Status != domain.ReservationReserved {
+		t.Errorf("item RESERVED by %q, reservations %+v: want its reservation RESERVED", got.Items[0].ReservationID, rs)
+	}
+}
+
 func TestStartReconciler(t *testing.T) {
 	w := &world{}
 	s, repo := newService(t, w)

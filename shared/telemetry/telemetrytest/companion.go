@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,8 @@ type Companion struct {
 }
 
 // StartCompanion prepares the companion from s, in s.Dir or a fresh folder,
-// runs its command there until the test ends, and waits until its Ready URL
+// skips the test as lab run refuses to start without its program (or fails
+// it under CI=true), runs its command there until the test ends, and waits until its Ready URL
 // answers 200, within its ReadyTimeout (a minute when zero); otherwise the
 // test fails with what the companion printed.
 func StartCompanion(t *testing.T, comp app.Companion, s app.CompanionScope) *Companion {
@@ -33,6 +35,7 @@ func StartCompanion(t *testing.T, comp app.Companion, s app.CompanionScope) *Com
 	if err != nil {
 		t.Fatalf("prepare the %s: %v", comp.Name, err)
 	}
+	testenv.Program(t, run.Command[0], run.Missing)
 	c := &Companion{Run: run, Dir: s.Dir}
 	cmd := exec.Command(run.Command[0], run.Command[1:]...)
 	cmd.Dir = s.Dir
@@ -46,7 +49,7 @@ func StartCompanion(t *testing.T, comp app.Companion, s app.CompanionScope) *Com
 	if wait == 0 {
 		wait = time.Minute
 	}
-	c.Eventually(t, wait, "the "+comp.Name+" to answer at "+run.Ready, func() bool {
+	c.poll(t, wait, "the "+comp.Name+" to answer at "+run.Ready, func() bool {
 		resp, err := http.Get(run.Ready)
 		if err != nil {
 			return false
@@ -72,8 +75,15 @@ func (c *Companion) Env() map[string]string {
 }
 
 // Eventually polls cond every half second until it holds, and fails the test
-// with what the companion printed if it does not within timeout.
-func (c *Companion) Eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+// with what the companion printed if it does not within a minute: what a
+// companion is sent shows in seconds (Prometheus scrapes every 5 s, the
+// viewer takes spans as they come).
+func (c *Companion) Eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	c.poll(t, time.Minute, what, cond)
+}
+
+func (c *Companion) poll(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -86,14 +96,14 @@ func (c *Companion) Eventually(t *testing.T, timeout time.Duration, what string,
 	}
 }
 
-// FreePort returns a loopback port that was free a moment ago, for a
-// companion's setting.
-func FreePort(t *testing.T) int {
+// FreePort returns a loopback port that was free a moment ago, as a
+// companion's setting takes it.
+func FreePort(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,16 @@ import (
 // Processes are the gateway and the five services, sorted: every process of a
 // variant started with one instance of each, as the telemetry names them.
 var Processes = []string{"billing", "customers", "gateway", "ordering", "shipping", "warehouse"}
+
+// FromEveryProcess fails the test unless the processes named in from (the
+// process of each span or line of one request's telemetry, repeats and all)
+// are every process of the variant, and no other.
+func FromEveryProcess(t *testing.T, what string, from []string) {
+	t.Helper()
+	if got := slices.Compact(slices.Sorted(slices.Values(from))); !slices.Equal(got, Processes) {
+		t.Fatalf("%s come from %v, want %v", what, got, Processes)
+	}
+}
 
 // The seed data every lab starts with.
 const (
