@@ -37,7 +37,7 @@ type DB struct {
 	SQL      *sql.DB
 	Dialect  Dialect
 	observe  Observer       // nil: statements run unobserved
-	prepared *preparedCache // SQLite's compiled statements (prepared.go); nil: none kept
+	prepared *preparedCache // SQLite's compiled statements (prepared.go); nil for PostgreSQL
 }
 
 // Observer is told of each statement the store runs through Q, and of each
@@ -120,7 +120,8 @@ func openSQLite(path string) (*DB, error) {
 	// Keeping them all idle avoids reopening (and re-running the pragmas) under load.
 	sqldb.SetMaxOpenConns(4)
 	sqldb.SetMaxIdleConns(4)
-	return &DB{SQL: sqldb, Dialect: SQLite}, nil
+	// Each statement is compiled once per connection and kept (prepared.go).
+	return &DB{SQL: sqldb, Dialect: SQLite, prepared: newPreparedCache()}, nil
 }
 
 func (db *DB) migrate(ctx context.Context, migrations fs.FS) error {

@@ -13,19 +13,21 @@ import (
 // again from there. PostgreSQL's driver, pgx, keeps its own cache of prepared
 // statements per connection, so a PostgreSQL DB has none of this.
 //
-// The cache is off until KeepStatements turns it on: in two fresh-clone runs
-// of the whole test suite under go test -race, with the cache on for every
-// SQLite database, transactions of the store's concurrency tests waited out
-// SQLite's 10 s busy timeout ("database is locked") — a lock held longer than
-// it should be, not found yet. Reruns of those tests under load passed.
-
-// KeepStatements makes a SQLite database keep the statements it compiles
-// (nothing for PostgreSQL). Call it before the database is used.
-func (db *DB) KeepStatements() {
-	if db.Dialect == SQLite && db.prepared == nil {
-		db.prepared = newPreparedCache()
-	}
-}
+// Every SQLite database keeps them (openSQLite). One rule makes that safe:
+// the cache's mutex guards its maps and nothing else — no call into
+// database/sql is made while it is held. database/sql holds a connection's
+// mutex for the whole of a driver call on it, and a BEGIN IMMEDIATE that
+// waits for SQLite's write lock is one such call, for up to busy_timeout
+// (10 s); closing a *sql.Stmt waits for the mutex of each connection it was
+// prepared on. The cache once closed, under its own mutex, the statement it
+// had just prepared when another caller had kept the same text meanwhile: the
+// closing waited for a connection whose BEGIN waited for the write lock, and
+// the transaction holding that lock waited for the cache's mutex to run its
+// next statement. Nothing moved until the BEGIN gave up, "database is
+// locked" (TestPrepared_writeLockHolderNeverWaitsForTheCache). Now a text
+// is prepared by one caller at a time (the others run it as it is meanwhile),
+// so there is no second statement to close, and a statement once kept is
+// never closed: others may be running it.
 
 // maxPrepared bounds the cache: statements built with a varying part (a
 // LIMIT, an IN list of some length) are run as they are beyond it.
@@ -33,13 +35,14 @@ const maxPrepared = 256
 
 // preparedCache holds the prepared statements of one database by their text.
 type preparedCache struct {
-	mu     sync.Mutex
-	stmts  map[string]*sql.Stmt
-	wanted map[string]bool // met inside a transaction before being prepared
+	mu        sync.Mutex // guards the maps only: never held across a call into database/sql
+	stmts     map[string]*sql.Stmt
+	wanted    map[string]bool // met inside a transaction before being prepared
+	preparing map[string]bool // being prepared by a caller, outside the mutex
 }
 
 func newPreparedCache() *preparedCache {
-	return &preparedCache{stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
+	return &preparedCache{stmts: map[string]*sql.Stmt{}, wanted: map[string]bool{}, preparing: map[string]bool{}}
 }
 
 func (c *preparedCache) get(query string) *sql.Stmt {
@@ -60,24 +63,29 @@ func (c *preparedCache) want(query string) {
 }
 
 // prepare prepares query on db and keeps it; nil when it cannot (the cache
-// is full, or the statement does not compile: running it says why).
+// is full, another caller is preparing it, or the statement does not
+// compile: running it says why).
 func (c *preparedCache) prepare(ctx context.Context, db *sql.DB, query string) *sql.Stmt {
 	c.mu.Lock()
-	full := len(c.stmts) >= maxPrepared
+	if s := c.stmts[query]; s != nil {
+		c.mu.Unlock()
+		return s
+	}
+	if c.preparing[query] || len(c.stmts)+len(c.preparing) >= maxPrepared {
+		c.mu.Unlock()
+		return nil
+	}
+	c.preparing[query] = true
 	c.mu.Unlock()
-	if full {
-		return nil
-	}
+
 	s, err := db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil
-	}
+
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	delete(c.preparing, query)
 	delete(c.wanted, query)
-	if old := c.stmts[query]; old != nil {
-		s.Close()
-		return old
+	if err != nil {
+		return nil
 	}
 	c.stmts[query] = s
 	return s

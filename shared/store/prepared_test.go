@@ -16,7 +16,6 @@ func openPreparedTestDB(t *testing.T) *DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	db.KeepStatements()
 	if _, err := db.SQL.ExecContext(t.Context(), "CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL)"); err != nil {
 		t.Fatal(err)
 	}
