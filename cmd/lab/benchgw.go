@@ -34,12 +34,12 @@ import (
 // the rates are printed with their ratios.
 func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("lab bench-gateway", flag.ContinueOnError)
-	rounds := fs.Int("rounds", 3, "rounds over the proxies")
+	rounds := fs.Int("rounds", 5, "rounds over the proxies")
 	duration := fs.Duration("duration", 10*time.Second, "how long wrk runs against each proxy in each round")
 	conns := fs.Int("connections", 32, "wrk's connections")
 	threads := fs.Int("threads", 2, "wrk's threads")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *rounds < 1 {
-		return errors.Join(err, errors.New("usage: lab bench-gateway [-rounds 3] [-duration 10s] [-connections 32] [-threads 2]"))
+		return errors.Join(err, errors.New("usage: lab bench-gateway [-rounds 5] [-duration 10s] [-connections 32] [-threads 2]"))
 	}
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
@@ -66,12 +66,21 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		}
 		return err
 	}
-	if err := add("gateway", func(addr string) *exec.Cmd {
-		// The gateway writes its access line of every request, at info, into a file.
-		cmd := b.self("GATEWAY_ADDR="+addr, "WAREHOUSE_URL=http://"+upstream, "LAB_DATA_DIR="+data, "LOG_LEVEL=info", "serve", "rest", "gateway")
-		cmd.Stderr = b.file("gateway.log")
-		return cmd
-	}); err != nil {
+	// The gateway writes its access line of every request, at info, into a
+	// file; a second one collects garbage as the services do (GOGC=50, where
+	// the gateway keeps Go's default), to show what that setting costs.
+	gateway := func(log string, settings ...string) func(addr string) *exec.Cmd {
+		return func(addr string) *exec.Cmd {
+			cmd := b.self(append(settings, "GATEWAY_ADDR="+addr, "WAREHOUSE_URL=http://"+upstream, "LAB_DATA_DIR="+data,
+				"LOG_LEVEL=info", "serve", "rest", "gateway")...)
+			cmd.Stderr = b.file(log)
+			return cmd
+		}
+	}
+	if err := add("gateway", gateway("gateway.log")); err != nil {
+		return err
+	}
+	if err := add("gateway, GOGC=50", gateway("gateway-gogc50.log", "GOGC=50")); err != nil {
 		return err
 	}
 	if err := add("bare proxy", func(addr string) *exec.Cmd { return b.self("bench-proxy", addr, upstream) }); err != nil {
@@ -92,7 +101,7 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
-			fmt.Fprintf(stdout, "round %d of %d: %-10s %8.0f requests/s\n", r, *rounds, t.name, rate)
+			fmt.Fprintf(stdout, "round %d of %d: %-16s %8.0f requests/s\n", r, *rounds, t.name, rate)
 			rates[t.name] = append(rates[t.name], rate)
 		}
 	}

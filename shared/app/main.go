@@ -20,7 +20,7 @@ import (
 // Serve runs one process of the variant — a service, or the gateway — until
 // SIGINT or SIGTERM, configured from the environment.
 func Serve(v Variant, name string) error {
-	collectSooner()
+	collectSooner(name)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if name == "gateway" {
@@ -105,18 +105,24 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 	return err
 }
 
-// GCPercent is the garbage collector's target for a process of the lab, unless
-// GOGC says otherwise: a new collection when the heap has grown by half of
-// what the last one left live, not by all of it (Go's default, 100). A
-// service's live heap is a few megabytes, so its garbage is most of what it
-// holds; after 600 orders, lab compare measured the rest stack at 68–73 MB
-// (proportional set size) with 50 against 112–119 MB with 100, at the same CPU
-// per order (22.5–23.3 ms against 22.3–23.3 ms).
+// GCPercent is the garbage collector's target for a service of the lab (and
+// a pattern's process), unless GOGC says otherwise: a new collection when the
+// heap has grown by half of what the last one left live, not by all of it
+// (Go's default, 100). A service's live heap is a few megabytes, so its
+// garbage is most of what it holds; after 600 orders, lab compare measured the
+// rest stack at 68–73 MB (proportional set size) with 50 against 112–119 MB
+// with 100, at the same CPU per order (22.5–23.3 ms against 22.3–23.3 ms).
+//
+// The gateway keeps Go's default: it holds no data, and what it allocates —
+// each proxied request's copy and buffers — is garbage within the request; at
+// 50 it would collect twice as often, which lab bench-gateway measures (its
+// "gateway, GOGC=50" row).
 const GCPercent = 50
 
-// collectSooner sets GCPercent when the environment sets no GOGC.
-func collectSooner() {
-	if _, set := os.LookupEnv("GOGC"); !set {
+// collectSooner sets GCPercent for process name when the environment sets no
+// GOGC; the gateway keeps Go's default.
+func collectSooner(name string) {
+	if _, set := os.LookupEnv("GOGC"); !set && name != "gateway" {
 		debug.SetGCPercent(GCPercent)
 	}
 }
