@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -246,5 +247,52 @@ func TestGateway_accessLogAtInfo(t *testing.T) {
 	gw.Close() // the log line is written once the handler has returned
 	if got := logs.String(); !strings.Contains(got, "level=INFO msg=request") || !strings.Contains(got, "request_id=req-7") {
 		t.Errorf("no info access log line in %q", got)
+	}
+}
+
+// A client that gives up while its request waits on an upstream: the
+// upstream's request ends with it, and the access line says 499.
+func TestGateway_clientGivesUp(t *testing.T) {
+	arrived, ended := make(chan struct{}), make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-r.Context().Done()
+		close(ended)
+	}))
+	defer slow.Close()
+	var logs testenv.Buffer
+	cfg := config.Gateway{Variant: "rest", UIDist: t.TempDir(), UpstreamTimeout: 30 * time.Second,
+		URLs: servers{"customers": "http://127.0.0.1:1", "ordering": slow.URL,
+			"warehouse": "http://127.0.0.1:1", "shipping": "http://127.0.0.1:1", "billing": "http://127.0.0.1:1"}.urls()}
+	h, err := New(cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(h)
+	defer gw.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, gw.URL+"/api/orders", nil)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	<-arrived
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the request that was given up got an answer")
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the upstream's request went on after its client gave up")
+	}
+	gw.Close() // the access line is written once the handler has returned
+	if got := logs.String(); !strings.Contains(got, "status=499") {
+		t.Errorf("no access line with status 499 in %q", got)
 	}
 }
