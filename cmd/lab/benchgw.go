@@ -52,7 +52,7 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	defer os.RemoveAll(data)
 	b := &gwBench{data: data}
 	defer b.stop()
-	upstream, err := b.start("warehouse", func(addr string) *exec.Cmd {
+	_, upstream, err := b.start("warehouse", func(addr string) *exec.Cmd {
 		return b.self("WAREHOUSE_ADDR="+addr, "LAB_DATA_DIR="+data, "serve", "rest", "warehouse")
 	})
 	if err != nil {
@@ -60,9 +60,9 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	}
 	targets := []gwTarget{}
 	add := func(name string, cmd func(addr string) *exec.Cmd) error {
-		addr, err := b.start(name, cmd)
+		c, addr, err := b.start(name, cmd)
 		if err == nil {
-			targets = append(targets, gwTarget{name: name, addr: addr})
+			targets = append(targets, gwTarget{&proc{name: name, cmd: c, addr: addr}})
 		}
 		return err
 	}
@@ -94,30 +94,45 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		fmt.Fprintln(stdout, "lab: nginx is not installed (apt-get install nginx-light): measuring the gateway and the bare proxy only")
 	}
 	path := "/api/products/" + warehouse.Seed[0].ProductID
-	rates := map[string][]float64{}
+	// The rate is the whole machine's: wrk, the upstream and the proxy share
+	// its CPUs, and it moves with them. The proxy's own CPU time per request
+	// (from /proc) is its cost alone, and moves much less.
+	rates, cpus := map[string][]float64{}, map[string][]float64{}
 	for r := 1; r <= *rounds; r++ {
 		for _, t := range targets {
-			rate, err := wrkRate(ctx, wrk, *threads, *conns, *duration, "http://"+t.addr+path)
+			before, err := cpuTime([]*proc{t.proc})
 			if err != nil {
-				return fmt.Errorf("%s: %w", t.name, err)
+				return err
 			}
-			fmt.Fprintf(stdout, "round %d of %d: %-16s %8.0f requests/s\n", r, *rounds, t.name, rate)
-			rates[t.name] = append(rates[t.name], rate)
+			rate, n, err := wrkRate(ctx, wrk, *threads, *conns, *duration, "http://"+t.proc.addr+path)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.proc.name, err)
+			}
+			after, err := cpuTime([]*proc{t.proc})
+			if err != nil {
+				return err
+			}
+			perRequest := float64((after - before).Microseconds()) / float64(n)
+			fmt.Fprintf(stdout, "round %d of %d: %-16s %8.0f requests/s %6.1f µs of its CPU a request\n", r, *rounds, t.proc.name, rate, perRequest)
+			rates[t.proc.name] = append(rates[t.proc.name], rate)
+			cpus[t.proc.name] = append(cpus[t.proc.name], perRequest)
 		}
 	}
 	fmt.Fprintf(stdout, "\n%d rounds of %s each, wrk -t%d -c%d, GET %s (one product, %d CPUs):\n\n",
 		*rounds, *duration, *threads, *conns, "/api/products/{id}", runtime.NumCPU())
-	fmt.Fprintln(stdout, "| proxy | requests/s (median, range) | against the bare proxy | against nginx |")
-	fmt.Fprintln(stdout, "|---|---|---|---|")
+	fmt.Fprintln(stdout, "| proxy | requests/s (median, range) | against the bare proxy | against nginx | its CPU per request | against the bare proxy |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
 	for _, t := range targets {
-		fmt.Fprintf(stdout, "| %s | %s | %s | %s |\n", t.name, spread(rates[t.name], func(v float64) string { return strconv.Itoa(int(v)) }),
-			ratioOf(rates[t.name], rates["bare proxy"]), ratioOf(rates[t.name], rates["nginx"]))
+		name := t.proc.name
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", name, spread(rates[name], func(v float64) string { return strconv.Itoa(int(v)) }),
+			ratioOf(rates[name], rates["bare proxy"]), ratioOf(rates[name], rates["nginx"]),
+			spread(cpus[name], func(v float64) string { return fmt.Sprintf("%.1f µs", v) }), ratioOf(cpus[name], cpus["bare proxy"]))
 	}
 	return nil
 }
 
-// gwTarget is one proxy under test.
-type gwTarget struct{ name, addr string }
+// gwTarget is one proxy under test: its process and its address.
+type gwTarget struct{ proc *proc }
 
 // gwBench holds the processes of a bench run.
 type gwBench struct {
@@ -158,10 +173,12 @@ func (b *gwBench) file(name string) *os.File {
 
 // nginx runs nginx in the foreground as a reverse proxy to upstream, with
 // keepalive connections to it and an access log in a file, as the gateway's.
+// It runs as one process (no master), whose CPU time is then all of nginx's.
 func (b *gwBench) nginx(bin, addr, upstream string) *exec.Cmd {
 	dir := filepath.Join(b.data, "nginx")
 	_ = os.MkdirAll(dir, 0o755)
 	conf := fmt.Sprintf(`daemon off;
+master_process off;
 worker_processes 1;
 pid %[1]s/nginx.pid;
 error_log %[1]s/error.log warn;
@@ -181,10 +198,10 @@ http {
 }
 
 // start starts a process on a free loopback port and waits until the port answers.
-func (b *gwBench) start(name string, cmd func(addr string) *exec.Cmd) (string, error) {
+func (b *gwBench) start(name string, cmd func(addr string) *exec.Cmd) (*exec.Cmd, string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
@@ -197,7 +214,7 @@ func (b *gwBench) start(name string, cmd func(addr string) *exec.Cmd) (string, e
 	c.SysProcAttr = sysProcAttr()
 	c.WaitDelay = time.Second
 	if err := c.Start(); err != nil {
-		return "", fmt.Errorf("start %s: %w", name, err)
+		return nil, "", fmt.Errorf("start %s: %w", name, err)
 	}
 	b.mu.Lock()
 	b.procs = append(b.procs, c)
@@ -205,10 +222,10 @@ func (b *gwBench) start(name string, cmd func(addr string) *exec.Cmd) (string, e
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
 			conn.Close()
-			return addr, nil
+			return c, addr, nil
 		}
 	}
-	return "", fmt.Errorf("%s did not listen on %s within 30 s: %s", name, addr, out.String())
+	return nil, "", fmt.Errorf("%s did not listen on %s within 30 s: %s", name, addr, out.String())
 }
 
 func (b *gwBench) stop() {
@@ -242,24 +259,35 @@ func benchProxyCommand(args []string) error {
 	return srv.ListenAndServe()
 }
 
-var wrkRequests = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+var (
+	wrkRequests = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkTotal    = regexp.MustCompile(`([0-9]+) requests in `)
+)
 
-// wrkRate runs wrk against u and answers its requests per second; a run with
-// socket errors or non-2xx answers is an error.
-func wrkRate(ctx context.Context, wrk string, threads, conns int, d time.Duration, u string) (float64, error) {
+// wrkRate runs wrk against u and answers its requests per second and how
+// many it made; a run with socket errors or non-2xx answers is an error.
+func wrkRate(ctx context.Context, wrk string, threads, conns int, d time.Duration, u string) (float64, int, error) {
 	out, err := exec.CommandContext(ctx, wrk, "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns),
 		"-d"+strconv.Itoa(int(d.Seconds()))+"s", u).CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("wrk: %v: %s", err, out)
+		return 0, 0, fmt.Errorf("wrk: %v: %s", err, out)
 	}
 	if bytes.Contains(out, []byte("Non-2xx")) || bytes.Contains(out, []byte("Socket errors")) {
-		return 0, fmt.Errorf("wrk saw errors:\n%s", out)
+		return 0, 0, fmt.Errorf("wrk saw errors:\n%s", out)
 	}
-	m := wrkRequests.FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("no rate in wrk's output:\n%s", out)
+	rate, total := wrkRequests.FindSubmatch(out), wrkTotal.FindSubmatch(out)
+	if rate == nil || total == nil {
+		return 0, 0, fmt.Errorf("no rate in wrk's output:\n%s", out)
 	}
-	return strconv.ParseFloat(string(m[1]), 64)
+	r, err := strconv.ParseFloat(string(rate[1]), 64)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := strconv.Atoi(string(total[1]))
+	if err != nil || n == 0 {
+		return 0, 0, fmt.Errorf("no requests in wrk's output:\n%s", out)
+	}
+	return r, n, nil
 }
 
 // ratioOf is the median of the rounds' ratios of a to b ("–" without b).

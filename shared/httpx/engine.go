@@ -163,6 +163,10 @@ func requestID() gin.HandlerFunc {
 }
 
 func accessLog(log *slog.Logger) gin.HandlerFunc {
+	// The line goes to the handler itself, as a record without a source
+	// position: the logger would walk the stack for one on every request
+	// (runtime.Callers), and the line's time is its end, read once.
+	h := log.Handler()
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -177,16 +181,18 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 			level = slog.LevelError
 		}
 		ctx := c.Request.Context()
-		if !log.Enabled(ctx, level) {
+		if !h.Enabled(ctx, level) {
 			return // the line is not written: nothing to build
 		}
-		attrs := []slog.Attr{slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
-			slog.Int("status", c.Writer.Status()), slog.Duration("duration", time.Since(start).Round(time.Microsecond)),
-			slog.String("request_id", RequestID(ctx))}
+		end := time.Now()
+		r := slog.NewRecord(end, level, "request", 0)
+		r.AddAttrs(slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
+			slog.Int("status", c.Writer.Status()), slog.Duration("duration", end.Sub(start).Round(time.Microsecond)),
+			slog.String("request_id", RequestID(ctx)))
 		if len(c.Errors) > 0 {
-			attrs = append(attrs, slog.String("error", c.Errors.String()))
+			r.AddAttrs(slog.String("error", c.Errors.String()))
 		}
-		log.LogAttrs(ctx, level, "request", attrs...)
+		_ = h.Handle(ctx, r)
 	}
 }
 
