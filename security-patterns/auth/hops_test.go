@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/microservice-patterns/lab/shared/app"
@@ -61,6 +62,46 @@ func TestExchangeHops(t *testing.T) {
 	if _, err := NewExchanger("gateway", l.settings).Exchange(ctx, ada, "nowhere"); err == nil {
 		t.Error("an exchange for an audience the client never calls succeeded")
 	}
+	// A burst of calls for a token not cached yet costs one exchange.
+	x := NewExchanger("gateway", l.settings)
+	start, tokens := make(chan struct{}), make(chan string, 8)
+	var wg sync.WaitGroup
+	for range cap(tokens) {
+		wg.Go(func() {
+			<-start
+			tok, err := x.Exchange(ctx, ada, "ordering")
+			if err != nil {
+				t.Errorf("one of concurrent exchanges: %v", err)
+			}
+			tokens <- tok
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(tokens)
+	first := <-tokens
+	for tok := range tokens {
+		if tok != first || tok == "" {
+			t.Errorf("concurrent exchanges answered different tokens")
+		}
+	}
+	if n := x.Fetched(); n != 1 {
+		t.Errorf("%d exchanges at the provider for %d concurrent calls of one subject and audience, want 1", n, cap(tokens))
+	}
+	// A caller that gives up fails alone: one that waits on the same
+	// exchange gets its token.
+	x = NewExchanger("gateway", l.settings)
+	gaveUp, giveUp := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := x.Exchange(gaveUp, ada, "ordering")
+		done <- err
+	}()
+	giveUp()
+	if tok, err := x.Exchange(ctx, ada, "ordering"); err != nil || tok == "" {
+		t.Errorf("beside a caller that gave up: %q, %v", tok, err)
+	}
+	<-done
 	// The whole flow through the gateway: every hop exchanges.
 	order := newOrder(t, l.st.URL, ada, Users[0].CustomerID)
 	if status, _, body := call(t, http.MethodPost, l.st.URL+"/api/orders/"+order+"/items", ada, `{"productId":"22222222-2222-4222-8222-000000000001","quantity":1}`); status != 201 {

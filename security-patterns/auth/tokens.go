@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/microservice-patterns/lab/shared/config"
 )
@@ -156,13 +157,15 @@ func (c *counting) Token() (*oauth2.Token, error) {
 // Exchanger exchanges the tokens a client received for tokens addressed to
 // its callees (RFC 8693; golang.org/x/oauth2 has no client of it), and
 // caches each new token for its subject and audience until shortly before
-// it expires.
+// it expires. Concurrent requests for a token it has not cached yet share
+// one exchange: a burst of a new user's calls costs the provider one.
 type Exchanger struct {
-	client  string
-	remote  *remote
-	mu      sync.Mutex
-	cache   map[[2]string]cached
-	fetched int
+	client   string
+	remote   *remote
+	inFlight singleflight.Group
+	mu       sync.Mutex
+	cache    map[[2]string]cached
+	fetched  int
 }
 
 type cached struct {
@@ -178,13 +181,33 @@ func NewExchanger(client string, s Settings) *Exchanger {
 // Exchange returns a token for audience in exchange for subject.
 func (x *Exchanger) Exchange(ctx context.Context, subject, audience string) (string, error) {
 	key := [2]string{subject, audience}
-	now := time.Now()
 	x.mu.Lock()
-	if c, ok := x.cache[key]; ok && now.Before(c.expires) {
+	if c, ok := x.cache[key]; ok && time.Now().Before(c.expires) {
 		x.mu.Unlock()
 		return c.token, nil
 	}
 	x.mu.Unlock()
+	// The shared exchange outlives a caller that gives up (it is bounded by
+	// the remote's client timeout); each caller waits only as long as its
+	// own context lets it.
+	ch := x.inFlight.DoChan(audience+" "+subject, func() (any, error) {
+		return x.fetch(context.WithoutCancel(ctx), key)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return "", r.Err
+		}
+		return r.Val.(string), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// fetch makes one exchange at the provider and caches its token.
+func (x *Exchanger) fetch(ctx context.Context, key [2]string) (string, error) {
+	subject, audience := key[0], key[1]
+	now := time.Now()
 	p, _, err := x.remote.get(ctx)
 	if err != nil {
 		return "", err
