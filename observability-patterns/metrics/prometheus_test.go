@@ -11,12 +11,14 @@ import (
 	"github.com/microservice-patterns/lab/communication-patterns/rest"
 	"github.com/microservice-patterns/lab/shared/app"
 	"github.com/microservice-patterns/lab/shared/telemetry/telemetrytest"
+	"github.com/microservice-patterns/lab/shared/testenv"
 )
 
 // TestPrometheusScrapesEveryProcess runs the companion for real against
 // rest+metrics: every process is up as a target, the rules are loaded, and
 // an order shows in a query.
 func TestPrometheusScrapesEveryProcess(t *testing.T) {
+	testenv.Program(t, "prometheus", "apt-get install prometheus") // before the lab starts, not after
 	st := telemetrytest.Start(t, app.MustCompose(rest.Base, Pattern), nil)
 	targets := []app.Target{{Name: "gateway", Addr: strings.TrimPrefix(st.URL, "http://")}}
 	for name, u := range st.Services {
