@@ -233,21 +233,29 @@ func TestGateway_middleware(t *testing.T) {
 }
 
 func TestGateway_accessLogAtInfo(t *testing.T) {
-	var logs testenv.Buffer
-	cfg := config.Gateway{Variant: "rest", UIDist: t.TempDir(), UpstreamTimeout: time.Second,
-		URLs: servers{"customers": upstream(t, "customers").URL, "ordering": "http://127.0.0.1:1",
-			"warehouse": "http://127.0.0.1:1", "shipping": "http://127.0.0.1:1", "billing": "http://127.0.0.1:1"}.urls()}
-	h, err := New(cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := httptest.NewServer(h)
-	defer gw.Close()
+	gw, logs := loggedGateway(t, time.Second, servers{"customers": upstream(t, "customers").URL, "ordering": "http://127.0.0.1:1",
+		"warehouse": "http://127.0.0.1:1", "shipping": "http://127.0.0.1:1", "billing": "http://127.0.0.1:1"})
 	do(t, http.MethodGet, gw.URL+"/api/customers", http.Header{httpx.RequestIDHeader: {"req-7"}})
 	gw.Close() // the log line is written once the handler has returned
 	if got := logs.String(); !strings.Contains(got, "level=INFO msg=request") || !strings.Contains(got, "request_id=req-7") {
 		t.Errorf("no info access log line in %q", got)
 	}
+}
+
+// loggedGateway serves rest's gateway in front of urls, its lines at info
+// into the buffer it answers (read it after closing the server: a request's
+// line is written once its handler has returned).
+func loggedGateway(t *testing.T, upstreamTimeout time.Duration, urls servers) (*httptest.Server, *testenv.Buffer) {
+	t.Helper()
+	logs := &testenv.Buffer{}
+	cfg := config.Gateway{Variant: "rest", UIDist: t.TempDir(), UpstreamTimeout: upstreamTimeout, URLs: urls.urls()}
+	h, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(h)
+	t.Cleanup(gw.Close)
+	return gw, logs
 }
 
 // A client that gives up while its request waits on an upstream: the
@@ -260,16 +268,8 @@ func TestGateway_clientGivesUp(t *testing.T) {
 		close(ended)
 	}))
 	defer slow.Close()
-	var logs testenv.Buffer
-	cfg := config.Gateway{Variant: "rest", UIDist: t.TempDir(), UpstreamTimeout: 30 * time.Second,
-		URLs: servers{"customers": "http://127.0.0.1:1", "ordering": slow.URL,
-			"warehouse": "http://127.0.0.1:1", "shipping": "http://127.0.0.1:1", "billing": "http://127.0.0.1:1"}.urls()}
-	h, err := New(cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw := httptest.NewServer(h)
-	defer gw.Close()
+	gw, logs := loggedGateway(t, 30*time.Second, servers{"customers": "http://127.0.0.1:1", "ordering": slow.URL,
+		"warehouse": "http://127.0.0.1:1", "shipping": "http://127.0.0.1:1", "billing": "http://127.0.0.1:1"})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, gw.URL+"/api/orders", nil)
