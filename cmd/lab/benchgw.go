@@ -58,11 +58,11 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	if err != nil {
 		return err
 	}
-	targets := []gwTarget{}
+	var targets []*proc // the proxies under test
 	add := func(name string, cmd func(addr string) *exec.Cmd) error {
 		c, addr, err := b.start(name, cmd)
 		if err == nil {
-			targets = append(targets, gwTarget{&proc{name: name, cmd: c, addr: addr}})
+			targets = append(targets, &proc{name: name, cmd: c, addr: addr})
 		}
 		return err
 	}
@@ -100,22 +100,22 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	rates, cpus := map[string][]float64{}, map[string][]float64{}
 	for r := 1; r <= *rounds; r++ {
 		for _, t := range targets {
-			before, err := cpuTime([]*proc{t.proc})
+			before, err := cpuTime([]*proc{t})
 			if err != nil {
 				return err
 			}
-			rate, n, err := wrkRate(ctx, wrk, *threads, *conns, *duration, "http://"+t.proc.addr+path)
+			rate, n, err := wrkRate(ctx, wrk, *threads, *conns, *duration, "http://"+t.addr+path)
 			if err != nil {
-				return fmt.Errorf("%s: %w", t.proc.name, err)
+				return fmt.Errorf("%s: %w", t.name, err)
 			}
-			after, err := cpuTime([]*proc{t.proc})
+			after, err := cpuTime([]*proc{t})
 			if err != nil {
 				return err
 			}
 			perRequest := float64((after - before).Microseconds()) / float64(n)
-			fmt.Fprintf(stdout, "round %d of %d: %-16s %8.0f requests/s %6.1f µs of its CPU a request\n", r, *rounds, t.proc.name, rate, perRequest)
-			rates[t.proc.name] = append(rates[t.proc.name], rate)
-			cpus[t.proc.name] = append(cpus[t.proc.name], perRequest)
+			fmt.Fprintf(stdout, "round %d of %d: %-16s %8.0f requests/s %6.1f µs of its CPU a request\n", r, *rounds, t.name, rate, perRequest)
+			rates[t.name] = append(rates[t.name], rate)
+			cpus[t.name] = append(cpus[t.name], perRequest)
 		}
 	}
 	fmt.Fprintf(stdout, "\n%d rounds of %s each, wrk -t%d -c%d, GET %s (one product, %d CPUs):\n\n",
@@ -123,16 +123,13 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	fmt.Fprintln(stdout, "| proxy | requests/s (median, range) | against the bare proxy | against nginx | its CPU per request | against the bare proxy |")
 	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
 	for _, t := range targets {
-		name := t.proc.name
+		name := t.name
 		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", name, spread(rates[name], func(v float64) string { return strconv.Itoa(int(v)) }),
 			ratioOf(rates[name], rates["bare proxy"]), ratioOf(rates[name], rates["nginx"]),
 			spread(cpus[name], func(v float64) string { return fmt.Sprintf("%.1f µs", v) }), ratioOf(cpus[name], cpus["bare proxy"]))
 	}
 	return nil
 }
-
-// gwTarget is one proxy under test: its process and its address.
-type gwTarget struct{ proc *proc }
 
 // gwBench holds the processes of a bench run.
 type gwBench struct {
