@@ -23,23 +23,28 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
 
 // benchGatewayCommand runs `lab bench-gateway`: one upstream (rest's
 // warehouse, as a process), and in front of it the lab's gateway, a bare
-// httputil.ReverseProxy and nginx (when installed), each as a process of its
-// own; wrk reads one product through each in turn, for several rounds, and
-// the rates are printed with their ratios.
+// httputil.ReverseProxy (alone, and with the gateway's timeouts) and nginx
+// (when installed), each as a process of its own. wrk reads one product
+// through each in turn, for several rounds, as fast as it can; then a paced
+// client reads it at one fixed rate through each. The rates and each
+// proxy's own CPU time per request are printed with their ratios.
 func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("lab bench-gateway", flag.ContinueOnError)
 	rounds := fs.Int("rounds", 5, "rounds over the proxies")
 	duration := fs.Duration("duration", 10*time.Second, "how long wrk runs against each proxy in each round")
-	conns := fs.Int("connections", 32, "wrk's connections")
+	conns := fs.Int("connections", 32, "wrk's connections, and the paced client's")
 	threads := fs.Int("threads", 2, "wrk's threads")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *rounds < 1 {
-		return errors.Join(err, errors.New("usage: lab bench-gateway [-rounds 5] [-duration 10s] [-connections 32] [-threads 2]"))
+	rate := fs.Float64("rate", 2000, "the paced client's requests per second (below every proxy's rate under wrk)")
+	paced := fs.Duration("paced", 5*time.Second, "how long the paced client runs against each proxy in each round (0: not at all)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *rounds < 1 || *rate <= 0 {
+		return errors.Join(err, errors.New("usage: lab bench-gateway [-rounds 5] [-duration 10s] [-connections 32] [-threads 2] [-rate 2000] [-paced 5s]"))
 	}
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
@@ -52,13 +57,86 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	defer os.RemoveAll(data)
 	b := &gwBench{data: data}
 	defer b.stop()
-	_, upstream, err := b.start("warehouse", func(addr string) *exec.Cmd {
-		return b.self("WAREHOUSE_ADDR="+addr, "LAB_DATA_DIR="+data, "serve", "rest", "warehouse")
-	})
+	targets, err := b.targets(stdout)
 	if err != nil {
 		return err
 	}
-	var targets []*proc // the proxies under test
+	path := "/api/products/" + warehouse.Seed[0].ProductID
+	// The rate under wrk is the whole machine's: wrk, the upstream and the
+	// proxy share its CPUs, and it moves with them. The proxy's own CPU time
+	// per request (from /proc) is its cost alone; it moves less, but it
+	// falls as the rate rises (more requests for each wake-up), so a proxy
+	// that serves fewer requests a second seems dearer per request than it
+	// is. At one fixed rate every proxy does the same work in the same time.
+	rates, cpus, pacedCPU := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+	for r := 1; r <= *rounds; r++ {
+		for _, t := range targets {
+			var n int
+			perRequest, err := cpuPerRequest(t, func() (int, error) {
+				var rate float64
+				var err error
+				rate, n, err = wrkRate(ctx, wrk, *threads, *conns, *duration, "http://"+t.addr+path)
+				rates[t.name] = append(rates[t.name], rate)
+				return n, err
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			fmt.Fprintf(stdout, "round %d of %d, %-9s %-26s %8.0f requests/s %6.1f µs of its CPU a request\n",
+				r, *rounds, "wrk:", t.name, rates[t.name][r-1], perRequest)
+			cpus[t.name] = append(cpus[t.name], perRequest)
+		}
+	}
+	for r := 1; r <= *rounds && *paced > 0; r++ {
+		for _, t := range targets {
+			perRequest, err := cpuPerRequest(t, func() (int, error) { return pacedGet(ctx, "http://"+t.addr+path, *rate, *conns, *paced) })
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			fmt.Fprintf(stdout, "round %d of %d, %-9s %-26s %8s             %6.1f µs of its CPU a request\n",
+				r, *rounds, fmt.Sprintf("%.0f/s:", *rate), t.name, "", perRequest)
+			pacedCPU[t.name] = append(pacedCPU[t.name], perRequest)
+		}
+	}
+	µs := func(v float64) string { return fmt.Sprintf("%.1f µs", v) }
+	fmt.Fprintf(stdout, "\n%d rounds of %s each, wrk -t%d -c%d, GET %s (one product, %d CPUs):\n\n",
+		*rounds, *duration, *threads, *conns, "/api/products/{id}", runtime.NumCPU())
+	fmt.Fprintln(stdout, "| proxy | requests/s (median, range) | against the bare proxy | against nginx | its CPU per request | against the bare proxy |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
+	for _, t := range targets {
+		name := t.name
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", name, spread(rates[name], func(v float64) string { return strconv.Itoa(int(v)) }),
+			ratioOf(rates[name], rates[bareProxy]), ratioOf(rates[name], rates["nginx"]), spread(cpus[name], µs), ratioOf(cpus[name], cpus[bareProxy]))
+	}
+	if *paced == 0 {
+		return nil
+	}
+	fmt.Fprintf(stdout, "\n%d rounds of %s each at %.0f requests/s over %d connections, the same GET:\n\n", *rounds, *paced, *rate, *conns)
+	fmt.Fprintln(stdout, "| proxy | its CPU per request | against the bare proxy | against the bare proxy with timeouts | against nginx |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|")
+	for _, t := range targets {
+		c := pacedCPU[t.name]
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s |\n", t.name, spread(c, µs),
+			ratioOf(c, pacedCPU[bareProxy]), ratioOf(c, pacedCPU[bareWithTimeouts]), ratioOf(c, pacedCPU["nginx"]))
+	}
+	return nil
+}
+
+// The yardsticks' names in bench-gateway's tables.
+const (
+	bareProxy        = "bare proxy"
+	bareWithTimeouts = "bare proxy with timeouts"
+)
+
+// targets starts the upstream and, in front of it, the proxies under test.
+func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
+	_, upstream, err := b.start("warehouse", func(addr string) *exec.Cmd {
+		return b.self("WAREHOUSE_ADDR="+addr, "LAB_DATA_DIR="+b.data, "serve", "rest", "warehouse")
+	})
+	if err != nil {
+		return nil, err
+	}
+	var targets []*proc
 	add := func(name string, cmd func(addr string) *exec.Cmd) error {
 		c, addr, err := b.start(name, cmd)
 		if err == nil {
@@ -71,64 +149,107 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	// the gateway keeps Go's default), to show what that setting costs.
 	gateway := func(log string, settings ...string) func(addr string) *exec.Cmd {
 		return func(addr string) *exec.Cmd {
-			cmd := b.self(append(settings, "GATEWAY_ADDR="+addr, "WAREHOUSE_URL=http://"+upstream, "LAB_DATA_DIR="+data,
+			cmd := b.self(append(settings, "GATEWAY_ADDR="+addr, "WAREHOUSE_URL=http://"+upstream, "LAB_DATA_DIR="+b.data,
 				"LOG_LEVEL=info", "serve", "rest", "gateway")...)
 			cmd.Stderr = b.file(log)
 			return cmd
 		}
 	}
-	if err := add("gateway", gateway("gateway.log")); err != nil {
-		return err
+	proxy := func(flags ...string) func(addr string) *exec.Cmd {
+		return func(addr string) *exec.Cmd {
+			return b.self(append(append([]string{"bench-proxy"}, flags...), addr, upstream)...)
+		}
 	}
-	if err := add("gateway, GOGC=50", gateway("gateway-gogc50.log", "GOGC=50")); err != nil {
-		return err
-	}
-	if err := add("bare proxy", func(addr string) *exec.Cmd { return b.self("bench-proxy", addr, upstream) }); err != nil {
-		return err
+	for _, err := range []error{
+		add("gateway", gateway("gateway.log")),
+		add("gateway, GOGC=50", gateway("gateway-gogc50.log", "GOGC=50")),
+		add(bareProxy, proxy()),
+		add(bareWithTimeouts, proxy("-timeouts")),
+	} {
+		if err != nil {
+			return nil, err
+		}
 	}
 	if nginx, err := exec.LookPath("nginx"); err == nil {
 		if err := add("nginx", func(addr string) *exec.Cmd { return b.nginx(nginx, addr, upstream) }); err != nil {
-			return err
+			return nil, err
 		}
 	} else {
-		fmt.Fprintln(stdout, "lab: nginx is not installed (apt-get install nginx-light): measuring the gateway and the bare proxy only")
+		fmt.Fprintln(stdout, "lab: nginx is not installed (apt-get install nginx-light): measuring the Go proxies only")
 	}
-	path := "/api/products/" + warehouse.Seed[0].ProductID
-	// The rate is the whole machine's: wrk, the upstream and the proxy share
-	// its CPUs, and it moves with them. The proxy's own CPU time per request
-	// (from /proc) is its cost alone, and moves much less.
-	rates, cpus := map[string][]float64{}, map[string][]float64{}
-	for r := 1; r <= *rounds; r++ {
-		for _, t := range targets {
-			before, err := cpuTime([]*proc{t})
-			if err != nil {
-				return err
-			}
-			rate, n, err := wrkRate(ctx, wrk, *threads, *conns, *duration, "http://"+t.addr+path)
-			if err != nil {
-				return fmt.Errorf("%s: %w", t.name, err)
-			}
-			after, err := cpuTime([]*proc{t})
-			if err != nil {
-				return err
-			}
-			perRequest := float64((after - before).Microseconds()) / float64(n)
-			fmt.Fprintf(stdout, "round %d of %d: %-16s %8.0f requests/s %6.1f µs of its CPU a request\n", r, *rounds, t.name, rate, perRequest)
-			rates[t.name] = append(rates[t.name], rate)
-			cpus[t.name] = append(cpus[t.name], perRequest)
-		}
+	return targets, nil
+}
+
+// cpuPerRequest runs load, which answers how many requests it made, and
+// answers t's own CPU time per request over it, in µs.
+func cpuPerRequest(t *proc, load func() (int, error)) (float64, error) {
+	before, err := cpuTime([]*proc{t})
+	if err != nil {
+		return 0, err
 	}
-	fmt.Fprintf(stdout, "\n%d rounds of %s each, wrk -t%d -c%d, GET %s (one product, %d CPUs):\n\n",
-		*rounds, *duration, *threads, *conns, "/api/products/{id}", runtime.NumCPU())
-	fmt.Fprintln(stdout, "| proxy | requests/s (median, range) | against the bare proxy | against nginx | its CPU per request | against the bare proxy |")
-	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
-	for _, t := range targets {
-		name := t.name
-		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", name, spread(rates[name], func(v float64) string { return strconv.Itoa(int(v)) }),
-			ratioOf(rates[name], rates["bare proxy"]), ratioOf(rates[name], rates["nginx"]),
-			spread(cpus[name], func(v float64) string { return fmt.Sprintf("%.1f µs", v) }), ratioOf(cpus[name], cpus["bare proxy"]))
+	n, err := load()
+	if err != nil {
+		return 0, err
 	}
-	return nil
+	after, err := cpuTime([]*proc{t})
+	if err != nil {
+		return 0, err
+	}
+	return float64((after - before).Microseconds()) / float64(n), nil
+}
+
+// pacedGet reads u at rate requests per second for d, over conns kept-alive
+// connections, each sending its next request at its own fixed interval
+// (conns/rate); it answers how many it sent. A proxy that falls more than a
+// tenth behind the rate, or any answer but 200, is an error.
+func pacedGet(ctx context.Context, u string, rate float64, conns int, d time.Duration) (int, error) {
+	tr := &http.Transport{Proxy: nil, DisableCompression: true, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	interval := time.Duration(float64(conns) / rate * float64(time.Second))
+	start := time.Now()
+	end := start.Add(d)
+	counts := make([]int, conns)
+	errs := make([]error, conns)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Go(func() {
+			// The connections' slots are spread over one interval.
+			for next := start.Add(interval * time.Duration(i) / time.Duration(conns)); next.Before(end); next = next.Add(interval) {
+				select {
+				case <-ctx.Done():
+					errs[i] = ctx.Err()
+					return
+				case <-time.After(time.Until(next)):
+				}
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+				resp, err := client.Do(req)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					errs[i] = fmt.Errorf("the answer was %s", resp.Status)
+					return
+				}
+				counts[i]++
+			}
+		})
+	}
+	wg.Wait()
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
+	}
+	if want := rate * d.Seconds(); float64(n) < 0.9*want || time.Since(end) > d/10 {
+		return 0, fmt.Errorf("%d requests in %s, not %.0f: the proxy does not keep up; pass a lower -rate", n, time.Since(start).Round(time.Millisecond), want)
+	}
+	return n, nil
 }
 
 // gwBench holds the processes of a bench run.
@@ -237,22 +358,36 @@ func (b *gwBench) stop() {
 	}
 }
 
-// benchProxyCommand is `lab bench-proxy <addr> <upstream>`: the bare reverse
-// proxy the gateway is measured against — httputil.ReverseProxy with a
-// buffer pool and 64 idle connections to its one upstream, nothing else.
+// benchProxyCommand is `lab bench-proxy [-timeouts] <addr> <upstream>`: the
+// bare reverse proxy the gateway is measured against — httputil.ReverseProxy
+// with a buffer pool and 64 idle connections to its one upstream, nothing
+// else. With -timeouts it keeps the gateway's own (by default): its server's
+// read, write and idle timeouts, and the transport's wait for an answer.
 func benchProxyCommand(args []string) error {
-	if len(args) != 2 {
-		return errors.New("usage: lab bench-proxy <addr> <upstream host:port>")
+	fs := flag.NewFlagSet("lab bench-proxy", flag.ContinueOnError)
+	timeouts := fs.Bool("timeouts", false, "the gateway's timeouts")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 2 {
+		return errors.Join(err, errors.New("usage: lab bench-proxy [-timeouts] <addr> <upstream host:port>"))
 	}
-	u, err := url.Parse("http://" + args[1])
+	u, err := url.Parse("http://" + fs.Arg(1))
 	if err != nil {
 		return err
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.Transport = &http.Transport{Proxy: nil, MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}
+	tr := &http.Transport{Proxy: nil, MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}
+	rp.Transport = tr
 	rp.BufferPool = httpx.NewBufferPool()
 	rp.ErrorLog = log.New(io.Discard, "", 0)
-	srv := &http.Server{Addr: args[0], Handler: rp, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 5 * time.Second}
+	if *timeouts {
+		cfg, err := config.LoadGateway(func(string) string { return "" })
+		if err != nil {
+			return err
+		}
+		tr.ResponseHeaderTimeout = cfg.UpstreamTimeout
+		srv = httpx.NewServer(httpx.WithTimeouts(rp, cfg.ReadTimeout, cfg.WriteTimeout))
+	}
+	srv.Addr = fs.Arg(0)
 	return srv.ListenAndServe()
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -12,9 +14,10 @@ import (
 )
 
 // TestBenchGateway runs lab bench-gateway for one short round: the
-// gateway, the bare proxy and nginx (when installed) each serve wrk's
-// requests, and the table gives each its rate and its own CPU time per
-// request, with their ratios to the bare proxy.
+// gateway, the bare proxy (alone and with the gateway's timeouts) and nginx
+// (when installed) each serve wrk's requests, then a paced client's; the
+// tables give each its rate and its own CPU time per request, with their
+// ratios to the bare proxy.
 func TestBenchGateway(t *testing.T) {
 	testenv.Program(t, "wrk", "apt-get install wrk")
 	// The processes the command starts are this test binary: they run
@@ -23,18 +26,46 @@ func TestBenchGateway(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out strings.Builder
-	if err := benchGatewayCommand(ctx, "", []string{"-rounds", "1", "-duration", "1s", "-connections", "4"}, &out); err != nil {
+	args := []string{"-rounds", "1", "-duration", "1s", "-connections", "4", "-rate", "200", "-paced", "1s"}
+	if err := benchGatewayCommand(ctx, "", args, &out); err != nil {
 		t.Fatalf("bench-gateway: %v\n%s", err, out.String())
 	}
-	rows := []string{"gateway", "gateway, GOGC=50", "bare proxy"}
+	rows := []string{"gateway", "gateway, GOGC=50", bareProxy, bareWithTimeouts}
 	if _, err := exec.LookPath("nginx"); err == nil {
 		rows = append(rows, "nginx")
 	}
 	for _, name := range rows {
 		// | name | rate | ratio | ratio | CPU µs | ratio |
-		row := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(name) + ` \| [1-9][0-9]* \| [0-9.]+× \| [0-9.–×]+ \| [0-9]+\.[0-9] µs \| [0-9.]+× \|$`)
-		if !row.MatchString(out.String()) {
-			t.Errorf("no row for %s with a rate and a CPU time per request:\n%s", name, out.String())
+		wrk := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(name) + ` \| [1-9][0-9]* \| [0-9.]+× \| [0-9.–×]+ \| [0-9]+\.[0-9] µs \| [0-9.]+× \|$`)
+		// | name | CPU µs | ratio | ratio | ratio |
+		paced := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(name) + ` \| [0-9]+\.[0-9] µs \| [0-9.]+× \| [0-9.]+× \| [0-9.–×]+ \|$`)
+		if !wrk.MatchString(out.String()) || !paced.MatchString(out.String()) {
+			t.Errorf("no row for %s with a rate and a CPU time per request in both tables:\n%s", name, out.String())
 		}
+	}
+	if !strings.Contains(out.String(), "at 200 requests/s over 4 connections") {
+		t.Errorf("the paced table does not say its rate:\n%s", out.String())
+	}
+}
+
+// The paced client keeps its rate against a server that keeps up, and
+// says so when one does not.
+func TestPacedGet(t *testing.T) {
+	ctx := context.Background()
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer fast.Close()
+	n, err := pacedGet(ctx, fast.URL, 400, 4, time.Second)
+	if err != nil || n < 360 || n > 404 {
+		t.Errorf("400 requests/s for 1 s: %d requests, %v", n, err)
+	}
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(50 * time.Millisecond) }))
+	defer slow.Close()
+	if _, err := pacedGet(ctx, slow.URL, 400, 4, time.Second); err == nil || !strings.Contains(err.Error(), "does not keep up") {
+		t.Errorf("a server that answers 80 requests/s at 400/s: %v, want that it does not keep up", err)
+	}
+	failing := httptest.NewServer(http.NotFoundHandler())
+	defer failing.Close()
+	if _, err := pacedGet(ctx, failing.URL, 100, 2, 200*time.Millisecond); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("a server that answers 404: %v, want the status", err)
 	}
 }

@@ -44,9 +44,10 @@ alone (circuit-breaker) is rest plus that pattern.
                                    rounds, with the warehouse down in the last; write the
                                    medians, spreads and ratios to rest to data/comparison.md
                                    and a chart beside it (-o docs/comparison.md refreshes that)
-  lab bench-gateway [-rounds 5]    wrk through the gateway, a bare Go reverse proxy and nginx
-                                   (when installed) to one warehouse, interleaved; the rates,
-                                   each proxy's CPU per request, and the ratios
+  lab bench-gateway [-rounds 5]    wrk through the gateway, a bare Go reverse proxy (alone and
+                                   with the gateway's timeouts) and nginx (when installed) to
+                                   one warehouse, interleaved, then a paced client at -rate 2000
+                                   a second; the rates, each proxy's CPU per request, the ratios
   lab broker [clean|check]         what the lab has on RabbitMQ per variant and run; remove it
 
 Settings come from the environment, with defaults that need nothing set:

@@ -63,7 +63,8 @@ type Gateway struct {
 	// UpstreamTimeout bounds the wait for an upstream's answer, its status and
 	// headers (GATEWAY_UPSTREAM_TIMEOUT); WriteTimeout bounds the rest.
 	UpstreamTimeout time.Duration
-	// ReadTimeout bounds reading one request's body (GATEWAY_READ_TIMEOUT).
+	// ReadTimeout bounds reading one request, its body included, from its
+	// first byte (GATEWAY_READ_TIMEOUT).
 	ReadTimeout time.Duration
 	// WriteTimeout bounds one request from its headers to the end of its answer
 	// (GATEWAY_WRITE_TIMEOUT); the live event stream is exempt.

@@ -145,7 +145,7 @@ func New(cfg config.Gateway, log *slog.Logger, opts ...Option) (http.Handler, er
 	}
 	// Every request through the gateway is worth a line, so the engine's access
 	// log (debug level in the services) is written at info level here.
-	l := newLimits(cfg.ReadTimeout, cfg.WriteTimeout, cfg.MaxInFlight)
+	l := newLimits(cfg.ReadTimeout, cfg.MaxInFlight)
 	if es, ok := o.events.(*EventStream); ok && es.MaxSubscribers == 0 {
 		es.MaxSubscribers = cfg.MaxEventStreams
 	}
@@ -154,12 +154,12 @@ func New(cfg config.Gateway, log *slog.Logger, opts ...Option) (http.Handler, er
 	// JSON answers are compressed outside every pattern's middleware, so that
 	// its problems (a 401, a 429) are too.
 	engine := append([]httpx.Option{httpx.WithStage(httpx.StageAuth, compressJSON()),
-		httpx.WithMiddleware(l.inFlight(), l.deadlines())}, o.engine...)
+		httpx.WithMiddleware(l.inFlight())}, o.engine...)
 	engine = append(engine, httpx.WithMiddleware(l.body()))
 	e := httpx.NewEngine(slog.New(promote{log.Handler()}), engine...)
 	httpx.Health(e, nil)
 	g.routes(e, o.events)
-	return e, nil
+	return httpx.WithTimeouts(e, cfg.ReadTimeout, cfg.WriteTimeout), nil
 }
 
 func (g *gateway) routes(e *gin.Engine, events http.Handler) {

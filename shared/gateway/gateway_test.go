@@ -70,7 +70,11 @@ func mustGatewayConfig(tb testing.TB, cfg config.Gateway, up servers, opts ...Op
 	if err != nil {
 		tb.Fatalf("New: %v", err)
 	}
-	s := httptest.NewServer(h)
+	// The lab's server, as lab serve runs it: the gateway's read and write
+	// timeouts are its server's.
+	s := httptest.NewUnstartedServer(h)
+	s.Config = httpx.NewServer(h)
+	s.Start()
 	tb.Cleanup(s.Close)
 	return s
 }

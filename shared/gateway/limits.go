@@ -14,41 +14,25 @@ import (
 	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
-// limits bounds what one client can hold of the gateway: a request's body must
-// arrive within readTimeout and the whole answer be written within
-// writeTimeout (per request, through http.ResponseController, so that the
-// live event stream can clear them), at most maxInFlight requests are served
-// at once, and a body larger than httpx.MaxBodyBytes is refused with 413
-// before anything is proxied.
+// limits bounds what one client can hold of the gateway: at most maxInFlight
+// requests are served at once, and a body larger than httpx.MaxBodyBytes is
+// refused with 413 before anything is proxied. Its read and write timeouts —
+// a request must arrive within readTimeout, its answer be written within
+// writeTimeout — are its server's, for every request (httpx.WithTimeouts),
+// which the live event stream clears for itself.
 type limits struct {
-	readTimeout  time.Duration
-	writeTimeout time.Duration
-	slots        chan struct{}
+	readTimeout time.Duration
+	slots       chan struct{}
 }
 
 // defaultMaxInFlight is the cap when the configuration sets none.
 const defaultMaxInFlight = 512
 
-func newLimits(read, write time.Duration, maxInFlight int) *limits {
+func newLimits(read time.Duration, maxInFlight int) *limits {
 	if maxInFlight < 1 {
 		maxInFlight = defaultMaxInFlight
 	}
-	return &limits{readTimeout: read, writeTimeout: write, slots: make(chan struct{}, maxInFlight)}
-}
-
-// deadlines sets the request's read and write deadlines.
-func (l *limits) deadlines() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		rc := http.NewResponseController(c.Writer)
-		now := time.Now()
-		if l.readTimeout > 0 {
-			_ = rc.SetReadDeadline(now.Add(l.readTimeout))
-		}
-		if l.writeTimeout > 0 {
-			_ = rc.SetWriteDeadline(now.Add(l.writeTimeout))
-		}
-		c.Next()
-	}
+	return &limits{readTimeout: read, slots: make(chan struct{}, maxInFlight)}
 }
 
 // inFlight answers 503 when maxInFlight requests are being served already. The

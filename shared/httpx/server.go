@@ -43,9 +43,9 @@ func Listen(addr string) (net.Listener, error) {
 	return net.Listen("tcp", addr)
 }
 
-// The server limits of Serve. A handler may set tighter deadlines per request
-// (the gateway does, through http.ResponseController) or clear them for a
-// stream that stays open.
+// The server limits of Serve. A handler may carry its own read and write
+// timeouts (WithTimeouts: the gateway's) or clear the deadlines for a stream
+// that stays open.
 const (
 	// ReadHeaderTimeout bounds the arrival of a request's headers.
 	ReadHeaderTimeout = 5 * time.Second
@@ -63,19 +63,51 @@ const (
 	ServerMaxHeaderBytes = 1 << 20
 )
 
-// Serve serves h on ln until ctx is done, then shuts down gracefully, giving
-// requests in flight up to grace to finish.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, grace time.Duration) error {
-	base := context.WithValue(context.WithoutCancel(ctx), stoppingKey{}, ctx.Done())
+// NewServer returns the server of h with the lab's limits: the constants
+// above, or the timeouts h carries (WithTimeouts), and HTTP/2 without TLS
+// beside HTTP/1.1 for a CleartextHTTP2 handler.
+func NewServer(h http.Handler) *http.Server {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
-		WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: ServerMaxHeaderBytes,
-		BaseContext: func(net.Listener) context.Context { return base }}
-	if _, ok := h.(cleartextHTTP2); ok {
+		WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: ServerMaxHeaderBytes}
+	switch h := h.(type) {
+	case cleartextHTTP2:
 		var p http.Protocols
 		p.SetHTTP1(true)
 		p.SetUnencryptedHTTP2(true)
 		srv.Protocols = &p
+	case timeouts:
+		if h.read > 0 {
+			srv.ReadTimeout = h.read
+		}
+		if h.write > 0 {
+			srv.WriteTimeout = h.write
+		}
 	}
+	return srv
+}
+
+// WithTimeouts gives h the read and write timeouts its server keeps for
+// every request in place of ReadTimeout and WriteTimeout (a zero keeps the
+// constant): read bounds a request's arrival, body included, from its first
+// byte; write bounds the answer, from the end of the request's headers. The
+// server sets both deadlines on the connection for each request anyway, so a
+// timeout of the handler's own costs nothing more; a handler that must
+// outlive them (a stream of events) clears them with http.ResponseController.
+func WithTimeouts(h http.Handler, read, write time.Duration) http.Handler {
+	return timeouts{h, read, write}
+}
+
+type timeouts struct {
+	http.Handler
+	read, write time.Duration
+}
+
+// Serve serves h on ln until ctx is done, then shuts down gracefully, giving
+// requests in flight up to grace to finish.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, grace time.Duration) error {
+	base := context.WithValue(context.WithoutCancel(ctx), stoppingKey{}, ctx.Done())
+	srv := NewServer(h)
+	srv.BaseContext = func(net.Listener) context.Context { return base }
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
