@@ -46,10 +46,16 @@ func (f *fakeWarehouse) last() time.Time {
 	return f.deadlines[len(f.deadlines)-1]
 }
 
-// startFake serves fake as the warehouse's gRPC server on a service engine
-// of its own, on a loopback port that speaks HTTP/1.1 and h2c, and returns a
-// client of it whose per-call deadline is timeout.
-func startFake(t *testing.T, fake *fakeWarehouse, timeout time.Duration) warehouseClient {
+func (f *fakeWarehouse) calls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.deadlines)
+}
+
+// serveFake serves fake as the warehouse's gRPC server on a service engine
+// of its own, on a loopback port that speaks HTTP/1.1 and h2c, until the
+// test ends or stop is called; it answers the server's base URL.
+func serveFake(t *testing.T, fake *fakeWarehouse) (base string, stop func()) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := httpx.NewEngine(log)
@@ -68,18 +74,85 @@ func startFake(t *testing.T, fake *fakeWarehouse, timeout time.Duration) warehou
 		defer close(done)
 		_ = httpx.Serve(ctx, ln, httpx.CleartextHTTP2(e), log, time.Second)
 	}()
+	stop = func() {
+		cancel()
+		<-done
+	}
+	t.Cleanup(stop)
+	return "http://" + ln.Addr().String(), stop
+}
+
+// clientOf returns ordering's client of the warehouse instances at bases,
+// whose per-call deadline is timeout.
+func clientOf(t *testing.T, timeout time.Duration, bases ...string) warehouseClient {
+	t.Helper()
 	d := app.Deps{Config: config.Service{Name: "ordering", HTTPTimeout: timeout,
-		URLs: config.URLs{Warehouse: "http://" + ln.Addr().String()}}}
+		URLs: config.URLs{Warehouse: bases[0]}, Instances: map[string][]string{"warehouse": bases}}}
 	cc, err := dial(d, "warehouse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cc.Close()
-		cancel()
-		<-done
-	})
+	t.Cleanup(func() { cc.Close() })
 	return warehouseClient{labv1.NewWarehouseClient(cc)}
+}
+
+// startFake serves fake and returns a client of it whose per-call deadline
+// is timeout.
+func startFake(t *testing.T, fake *fakeWarehouse, timeout time.Duration) warehouseClient {
+	t.Helper()
+	base, _ := serveFake(t, fake)
+	return clientOf(t, timeout, base)
+}
+
+// TestCallsBalanceOverInstances: with two instances of the callee, calls go
+// to both; once one stops, every call goes to the other.
+func TestCallsBalanceOverInstances(t *testing.T) {
+	first, second := &fakeWarehouse{}, &fakeWarehouse{}
+	a, _ := serveFake(t, first)
+	b, stopSecond := serveFake(t, second)
+	c := clientOf(t, 5*time.Second, a, b)
+	ctx := context.Background()
+	// The balancer uses an instance once its connection is up: the first
+	// calls may all go to the one that connected first.
+	deadline := time.Now().Add(5 * time.Second)
+	for first.calls() == 0 || second.calls() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("5 s of calls: %d to the first instance, %d to the second; want both to serve", first.calls(), second.calls())
+		}
+		if _, err := c.ConfirmReservation(ctx, domain.NewID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Both are connected: the calls alternate.
+	a0, b0 := first.calls(), second.calls()
+	for range 20 {
+		if _, err := c.ConfirmReservation(ctx, domain.NewID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if first.calls()-a0 != 10 || second.calls()-b0 != 10 {
+		t.Errorf("20 calls to two connected instances: %d and %d, want 10 each", first.calls()-a0, second.calls()-b0)
+	}
+	stopSecond()
+	// The balancer learns that the second instance went (its server says
+	// so as it shuts down); a call that raced that may fail, as a call to a
+	// stopping callee does, and a retry pattern is there for it.
+	before := second.calls()
+	deadline = time.Now().Add(10 * time.Second)
+	for inARow := 0; inARow < 20; {
+		if time.Now().After(deadline) {
+			t.Fatalf("calls still failed 10 s after the second instance stopped")
+		}
+		if _, err := c.ConfirmReservation(ctx, domain.NewID()); err != nil {
+			inARow = 0
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		inARow++
+	}
+	if second.calls() != before {
+		t.Errorf("the stopped instance served %d calls more", second.calls()-before)
+	}
 }
 
 // TestDeadlinePropagates: the callee works under the caller's deadline when
