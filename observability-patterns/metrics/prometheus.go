@@ -78,8 +78,10 @@ func brokerMetrics(env config.Getenv, variant string) string {
 }
 
 // ScrapeConfig is the Prometheus configuration for a variant's processes: one
-// job, each target labelled with its service, the rules file beside it, and,
-// when broker is set, RabbitMQ's per-queue metrics.
+// job, each target labelled with its service and its process (the runner's
+// name of it: warehouse-2 is the second instance of the warehouse, whose
+// series the rules' sums by service count with the first's), the rules file
+// beside it, and, when broker is set, RabbitMQ's per-queue metrics.
 func ScrapeConfig(variant string, targets []app.Target, broker string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `# Written by lab run for %s; it is rewritten at each run.
@@ -96,7 +98,7 @@ scrape_configs:
     static_configs:
 `, variant, variant)
 	for _, t := range targets {
-		fmt.Fprintf(&b, "      - targets: [%q]\n        labels:\n          service: %q\n", t.Addr, t.Name)
+		fmt.Fprintf(&b, "      - targets: [%q]\n        labels:\n          service: %q\n          process: %q\n", t.Addr, config.ServiceOf(t.Name), t.Name)
 	}
 	if broker != "" {
 		fmt.Fprintf(&b, `  - job_name: rabbitmq

@@ -60,3 +60,23 @@ func TestScrapeConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestScrapeConfig_replicas: each instance of a service is a target of its
+// own, labelled with the service (the rules sum its instances) and with its
+// process name, which tells them apart.
+func TestScrapeConfig_replicas(t *testing.T) {
+	targets := []app.Target{{Name: "warehouse", Addr: "127.0.0.1:8083"}, {Name: "warehouse-2", Addr: "127.0.0.1:8103"},
+		{Name: "gateway", Addr: "127.0.0.1:8080"}}
+	_, dir := prepare(t, "rest+metrics", targets, nil)
+	tool(t, dir, "promtool", "check", "config", "prometheus.yml")
+	cfg, _ := os.ReadFile(filepath.Join(dir, "prometheus.yml"))
+	for _, want := range []string{
+		"- targets: [\"127.0.0.1:8083\"]\n        labels:\n          service: \"warehouse\"\n          process: \"warehouse\"\n",
+		"- targets: [\"127.0.0.1:8103\"]\n        labels:\n          service: \"warehouse\"\n          process: \"warehouse-2\"\n",
+		"- targets: [\"127.0.0.1:8080\"]\n        labels:\n          service: \"gateway\"\n          process: \"gateway\"\n",
+	} {
+		if !strings.Contains(string(cfg), want) {
+			t.Errorf("no target\n%s\nin\n%s", want, cfg)
+		}
+	}
+}
