@@ -99,8 +99,8 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		}
 	}
 	µs := func(v float64) string { return fmt.Sprintf("%.1f µs", v) }
-	fmt.Fprintf(stdout, "\n%d rounds of %s each, wrk -t%d -c%d, GET %s (one product, %d CPUs):\n\n",
-		*rounds, *duration, *threads, *conns, "/api/products/{id}", runtime.NumCPU())
+	fmt.Fprintf(stdout, "\n%s of %s each, wrk -t%d -c%d, GET %s (one product, %d CPUs):\n\n",
+		roundsOf(*rounds), *duration, *threads, *conns, "/api/products/{id}", runtime.NumCPU())
 	fmt.Fprintln(stdout, "| proxy | requests/s (median, range) | against the bare proxy | against nginx | its CPU per request | against the bare proxy |")
 	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
 	for _, t := range targets {
@@ -111,7 +111,7 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	if *paced == 0 {
 		return nil
 	}
-	fmt.Fprintf(stdout, "\n%d rounds of %s each at %.0f requests/s over %d connections, the same GET:\n\n", *rounds, *paced, *rate, *conns)
+	fmt.Fprintf(stdout, "\n%s of %s each at %.0f requests/s over %d connections, the same GET:\n\n", roundsOf(*rounds), *paced, *rate, *conns)
 	fmt.Fprintln(stdout, "| proxy | its CPU per request | against the bare proxy | against the bare proxy with timeouts | against nginx |")
 	fmt.Fprintln(stdout, "|---|---|---|---|---|")
 	for _, t := range targets {
@@ -120,6 +120,14 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 			ratioOf(c, pacedCPU[bareProxy]), ratioOf(c, pacedCPU[bareWithTimeouts]), ratioOf(c, pacedCPU["nginx"]))
 	}
 	return nil
+}
+
+// roundsOf says how many rounds ran: "1 round", "5 rounds".
+func roundsOf(n int) string {
+	if n == 1 {
+		return "1 round"
+	}
+	return strconv.Itoa(n) + " rounds"
 }
 
 // The yardsticks' names in bench-gateway's tables.
