@@ -29,7 +29,8 @@ import (
 )
 
 // benchGatewayCommand runs `lab bench-gateway`: one upstream (rest's
-// warehouse, as a process), and in front of it the lab's gateway, a bare
+// warehouse, as a process), and in front of it the lab's gateway (as lab
+// run runs it, at GOGC=50, and writing no access line), a bare
 // httputil.ReverseProxy (alone, and with the gateway's timeouts) and nginx
 // (when installed), each as a process of its own. wrk reads one product
 // through each in turn, for several rounds, as fast as it can; then a paced
@@ -131,6 +132,7 @@ func roundsOf(n int) string {
 const (
 	bareProxy        = "bare proxy"
 	bareWithTimeouts = "bare proxy with timeouts"
+	gatewayNoLog     = "gateway, no access line"
 )
 
 // targets starts the upstream and, in front of it, the proxies under test.
@@ -151,11 +153,13 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 	}
 	// The gateway writes its access line of every request, at info, into a
 	// file; a second one collects garbage as the services do (GOGC=50, where
-	// the gateway keeps Go's default), to show what that setting costs.
+	// the gateway keeps Go's default), to show what that setting costs; a
+	// third writes no access line (LOG_LEVEL=warn), the least any cheaper
+	// way of writing it could cost.
 	gateway := func(log string, settings ...string) func(addr string) *exec.Cmd {
 		return func(addr string) *exec.Cmd {
-			cmd := b.self(append(settings, "GATEWAY_ADDR="+addr, "WAREHOUSE_URL=http://"+upstream, "LAB_DATA_DIR="+b.data,
-				"LOG_LEVEL=info", "serve", "rest", "gateway")...)
+			cmd := b.self(append(append([]string{"LOG_LEVEL=info"}, settings...), "GATEWAY_ADDR="+addr, "WAREHOUSE_URL=http://"+upstream,
+				"LAB_DATA_DIR="+b.data, "serve", "rest", "gateway")...)
 			cmd.Stderr = b.file(log)
 			return cmd
 		}
@@ -168,6 +172,7 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 	for _, err := range []error{
 		add("gateway", gateway("gateway.log")),
 		add("gateway, GOGC=50", gateway("gateway-gogc50.log", "GOGC=50")),
+		add(gatewayNoLog, gateway("gateway-warn.log", "LOG_LEVEL=warn")),
 		add(bareProxy, proxy()),
 		add(bareWithTimeouts, proxy("-timeouts")),
 	} {

@@ -30,7 +30,7 @@ func TestBenchGateway(t *testing.T) {
 	if err := benchGatewayCommand(ctx, "", args, &out); err != nil {
 		t.Fatalf("bench-gateway: %v\n%s", err, out.String())
 	}
-	rows := []string{"gateway", "gateway, GOGC=50", bareProxy, bareWithTimeouts}
+	rows := []string{"gateway", "gateway, GOGC=50", gatewayNoLog, bareProxy, bareWithTimeouts}
 	if _, err := exec.LookPath("nginx"); err == nil {
 		rows = append(rows, "nginx")
 	}
