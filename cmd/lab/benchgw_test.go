@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -67,5 +69,38 @@ func TestPacedGet(t *testing.T) {
 	defer failing.Close()
 	if _, err := pacedGet(ctx, failing.URL, 100, 2, 200*time.Millisecond); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("a server that answers 404: %v, want the status", err)
+	}
+}
+
+// TestServe_gatewayTimeouts: the gateway as lab serve runs it keeps its own
+// read timeout (GATEWAY_READ_TIMEOUT, through its server): a body that stops
+// coming is answered 408 and the connection closed once it passes.
+func TestServe_gatewayTimeouts(t *testing.T) {
+	t.Setenv("LAB_TEST_MAIN", "1") // the process is this test binary, running the lab's main
+	b := &gwBench{data: t.TempDir()}
+	defer b.stop()
+	_, addr, err := b.start("gateway", func(addr string) *exec.Cmd {
+		return b.self("GATEWAY_ADDR="+addr, "GATEWAY_READ_TIMEOUT=300ms", "LAB_DATA_DIR="+b.data, "serve", "rest", "gateway")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	_, _ = io.WriteString(conn, "POST /api/orders HTTP/1.1\r\nHost: lab\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	answer, err := io.ReadAll(conn) // until the gateway closes the connection
+	if err != nil {
+		t.Fatalf("the connection was not closed: %v (%q)", err, answer)
+	}
+	if took := time.Since(start); !strings.HasPrefix(string(answer), "HTTP/1.1 408 ") || took > 5*time.Second {
+		t.Errorf("after %s: %q, want a 408 soon after 300 ms", took.Round(time.Millisecond), answer)
+	}
+	if !strings.Contains(string(answer), "the body did not arrive within 300ms") {
+		t.Errorf("the problem does not name the gateway's own timeout: %q", answer)
 	}
 }

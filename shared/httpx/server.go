@@ -65,25 +65,33 @@ const (
 
 // NewServer returns the server of h with the lab's limits: the constants
 // above, or the timeouts h carries (WithTimeouts), and HTTP/2 without TLS
-// beside HTTP/1.1 for a CleartextHTTP2 handler.
+// beside HTTP/1.1 for a CleartextHTTP2 handler. The marks are read off h in
+// whichever order they were put on, and the server serves the handler inside
+// them, so that they cost a request nothing.
 func NewServer(h http.Handler) *http.Server {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
+	srv := &http.Server{ReadHeaderTimeout: ReadHeaderTimeout, ReadTimeout: ReadTimeout,
 		WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: ServerMaxHeaderBytes}
-	switch h := h.(type) {
-	case cleartextHTTP2:
-		var p http.Protocols
-		p.SetHTTP1(true)
-		p.SetUnencryptedHTTP2(true)
-		srv.Protocols = &p
-	case timeouts:
-		if h.read > 0 {
-			srv.ReadTimeout = h.read
-		}
-		if h.write > 0 {
-			srv.WriteTimeout = h.write
+	for {
+		switch m := h.(type) {
+		case cleartextHTTP2:
+			var p http.Protocols
+			p.SetHTTP1(true)
+			p.SetUnencryptedHTTP2(true)
+			srv.Protocols = &p
+			h = m.Handler
+		case timeouts:
+			if m.read > 0 {
+				srv.ReadTimeout = m.read
+			}
+			if m.write > 0 {
+				srv.WriteTimeout = m.write
+			}
+			h = m.Handler
+		default:
+			srv.Handler = h
+			return srv
 		}
 	}
-	return srv
 }
 
 // WithTimeouts gives h the read and write timeouts its server keeps for

@@ -32,6 +32,30 @@ func TestNewServer_timeouts(t *testing.T) {
 	}
 }
 
+// The marks compose, in either order, and the server serves the handler
+// inside them.
+func TestNewServer_marksCompose(t *testing.T) {
+	h := &struct{ http.Handler }{http.NotFoundHandler()}
+	for name, marked := range map[string]http.Handler{
+		"timeouts outside": httpx.WithTimeouts(httpx.CleartextHTTP2(h), time.Second, 2*time.Second),
+		"timeouts inside":  httpx.CleartextHTTP2(httpx.WithTimeouts(h, time.Second, 2*time.Second)),
+	} {
+		srv := httpx.NewServer(marked)
+		if srv.ReadTimeout != time.Second || srv.WriteTimeout != 2*time.Second {
+			t.Errorf("%s: read %s, write %s; want 1s, 2s", name, srv.ReadTimeout, srv.WriteTimeout)
+		}
+		if srv.Protocols == nil || !srv.Protocols.UnencryptedHTTP2() || !srv.Protocols.HTTP1() {
+			t.Errorf("%s: protocols %v, want HTTP/1.1 and h2c", name, srv.Protocols)
+		}
+		if srv.Handler != http.Handler(h) {
+			t.Errorf("%s: the server serves %T, want the handler inside the marks", name, srv.Handler)
+		}
+	}
+	if srv := httpx.NewServer(h); srv.Protocols != nil || srv.Handler != http.Handler(h) {
+		t.Errorf("an unmarked handler: protocols %v, handler %T", srv.Protocols, srv.Handler)
+	}
+}
+
 // A new request id is a random UUID of version 4 that the engine accepts
 // from a caller, and no two are alike.
 func TestNewRequestID(t *testing.T) {

@@ -1,7 +1,6 @@
 package messaging_test
 
 import (
-	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -18,13 +17,14 @@ import (
 // They are left out; every goroutine of the lab's is still checked.
 func TestMain(m *testing.M) {
 	var opts []goleak.Option
-	for _, f := range []string{"(*ToxicLink).read", "(*ToxicLink).write", "toxics.(*ToxicStub).Run",
-		"(*Proxy).server", "(*Proxy).freeBlocker"} {
-		pkg := "github.com/Shopify/toxiproxy/v2."
-		if strings.HasPrefix(f, "toxics.") {
-			pkg = "github.com/Shopify/toxiproxy/v2/"
-		}
-		opts = append(opts, goleak.IgnoreAnyFunction(pkg+f))
+	for _, f := range []string{
+		"github.com/Shopify/toxiproxy/v2.(*ToxicLink).read",
+		"github.com/Shopify/toxiproxy/v2.(*ToxicLink).write",
+		"github.com/Shopify/toxiproxy/v2/toxics.(*ToxicStub).Run",
+		"github.com/Shopify/toxiproxy/v2.(*Proxy).server",
+		"github.com/Shopify/toxiproxy/v2.(*Proxy).freeBlocker",
+	} {
+		opts = append(opts, goleak.IgnoreAnyFunction(f))
 	}
 	goleak.VerifyTestMain(m, opts...)
 }
