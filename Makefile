@@ -56,7 +56,7 @@ drill-replicas: ## the replica drill, longer: 2 instances of each service on Pos
 compare: $(LAB) ## measure every variant under the same load, in interleaved rounds: writes data/comparison.md and .svg (VARIANTS="rest tracing …", COMPARE="-rounds 5")
 	@$(LAB) compare $(COMPARE) $(VARIANTS)
 
-bench-gateway: $(LAB) ## requests/s and CPU per request through the gateway, a bare Go reverse proxy (alone, with the gateway's timeouts) and nginx (when installed) to one upstream, interleaved, under wrk and at a paced rate (needs wrk)
+bench-gateway: $(LAB) ## requests/s and CPU per request through the gateway, a bare Go reverse proxy (alone; with the gateway's timeouts; with those, a request id and the access line) and nginx (when installed) to one upstream, interleaved, under wrk and at a paced rate (needs wrk)
 	@$(LAB) bench-gateway $(BENCH_GATEWAY)
 
 demo-%: $(LAB) ## run a base alone and with a reliability pattern under the same load and faults: make demo-retry

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,8 +33,9 @@ import (
 // benchGatewayCommand runs `lab bench-gateway`: one upstream (rest's
 // warehouse, as a process), and in front of it the lab's gateway (as lab
 // run runs it, at GOGC=50, and writing no access line), a bare
-// httputil.ReverseProxy (alone, and with the gateway's timeouts) and nginx
-// (when installed), each as a process of its own. wrk reads one product
+// httputil.ReverseProxy (alone; with the gateway's timeouts; with those, a
+// request id and the gateway's access line) and nginx (when installed),
+// each as a process of its own. wrk reads one product
 // through each in turn, for several rounds, as fast as it can; then a paced
 // client reads it at one fixed rate through each. The rates and each
 // proxy's own CPU time per request are printed with their ratios.
@@ -70,6 +73,10 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	// that serves fewer requests a second seems dearer per request than it
 	// is. At one fixed rate every proxy does the same work in the same time.
 	rates, cpus, pacedCPU := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+	width := 0 // of the names, to align the rounds' lines
+	for _, t := range targets {
+		width = max(width, len(t.name))
+	}
 	for r := 1; r <= *rounds; r++ {
 		for _, t := range targets {
 			perRequest, err := cpuPerRequest(t, func() (int, error) {
@@ -80,8 +87,8 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
-			fmt.Fprintf(stdout, "round %d of %d, %-9s %-26s %8.0f requests/s %6.1f µs of its CPU a request\n",
-				r, *rounds, "wrk:", t.name, rates[t.name][r-1], perRequest)
+			fmt.Fprintf(stdout, "round %d of %d, %-9s %-*s %8.0f requests/s %6.1f µs of its CPU a request\n",
+				r, *rounds, "wrk:", width, t.name, rates[t.name][r-1], perRequest)
 			cpus[t.name] = append(cpus[t.name], perRequest)
 		}
 	}
@@ -91,8 +98,8 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
-			fmt.Fprintf(stdout, "round %d of %d, %-9s %-26s %8s             %6.1f µs of its CPU a request\n",
-				r, *rounds, fmt.Sprintf("%.0f/s:", *rate), t.name, "", perRequest)
+			fmt.Fprintf(stdout, "round %d of %d, %-9s %-*s %8s             %6.1f µs of its CPU a request\n",
+				r, *rounds, fmt.Sprintf("%.0f/s:", *rate), width, t.name, "", perRequest)
 			pacedCPU[t.name] = append(pacedCPU[t.name], perRequest)
 		}
 	}
@@ -110,12 +117,12 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		return nil
 	}
 	fmt.Fprintf(stdout, "\n%s of %s each at %.0f requests/s over %d connections, the same GET:\n\n", roundsOf(*rounds), *paced, *rate, *conns)
-	fmt.Fprintln(stdout, "| proxy | its CPU per request | against the bare proxy | against the bare proxy with timeouts | against nginx |")
-	fmt.Fprintln(stdout, "|---|---|---|---|---|")
+	fmt.Fprintln(stdout, "| proxy | its CPU per request | against the bare proxy | against the bare proxy with timeouts | against the bare proxy with timeouts, id and access line | against nginx |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
 	for _, t := range targets {
 		c := pacedCPU[t.name]
-		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s |\n", t.name, spread(c, µs),
-			ratioOf(c, pacedCPU[bareProxy]), ratioOf(c, pacedCPU[bareWithTimeouts]), ratioOf(c, pacedCPU["nginx"]))
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", t.name, spread(c, µs),
+			ratioOf(c, pacedCPU[bareProxy]), ratioOf(c, pacedCPU[bareWithTimeouts]), ratioOf(c, pacedCPU[bareIDLog]), ratioOf(c, pacedCPU["nginx"]))
 	}
 	return nil
 }
@@ -133,6 +140,7 @@ const (
 	bareProxy        = "bare proxy"
 	bareWithTimeouts = "bare proxy with timeouts"
 	gatewayNoLog     = "gateway, no access line"
+	bareIDLog        = "bare proxy with timeouts, id and access line"
 )
 
 // targets starts the upstream and, in front of it, the proxies under test.
@@ -166,7 +174,11 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 	}
 	proxy := func(flags ...string) func(addr string) *exec.Cmd {
 		return func(addr string) *exec.Cmd {
-			return b.self(append(append([]string{"bench-proxy"}, flags...), addr, upstream)...)
+			cmd := b.self(append(append([]string{"bench-proxy"}, flags...), addr, upstream)...)
+			if slices.Contains(flags, "-id-log") {
+				cmd.Stderr = b.file("bare-id-log.log") // its access lines, as the gateway's
+			}
+			return cmd
 		}
 	}
 	for _, err := range []error{
@@ -175,6 +187,7 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 		add(gatewayNoLog, gateway("gateway-warn.log", "LOG_LEVEL=warn")),
 		add(bareProxy, proxy()),
 		add(bareWithTimeouts, proxy("-timeouts")),
+		add(bareIDLog, proxy("-timeouts", "-id-log")),
 	} {
 		if err != nil {
 			return nil, err
@@ -372,16 +385,21 @@ func (b *gwBench) stop() {
 	}
 }
 
-// benchProxyCommand is `lab bench-proxy [-timeouts] <addr> <upstream>`: the
-// bare reverse proxy the gateway is measured against — httputil.ReverseProxy
-// with a buffer pool and 64 idle connections to its one upstream, nothing
-// else. With -timeouts it keeps the gateway's own (by default): its server's
-// read, write and idle timeouts, and the transport's wait for an answer.
+// benchProxyCommand is `lab bench-proxy [-timeouts] [-id-log] <addr>
+// <upstream>`: the bare reverse proxy the gateway is measured against —
+// httputil.ReverseProxy with a buffer pool and 64 idle connections to its
+// one upstream, nothing else. With -timeouts it keeps the gateway's own (by
+// default): its server's read, write and idle timeouts, and the transport's
+// wait for an answer. With -id-log it also gives every request an id, passed
+// on and answered as the gateway's, and writes the gateway's access line of
+// it (httpx.AccessRecord, at info, through a process's buffered log on
+// stderr): what the gateway does without gin, its routes and its middleware.
 func benchProxyCommand(args []string) error {
 	fs := flag.NewFlagSet("lab bench-proxy", flag.ContinueOnError)
 	timeouts := fs.Bool("timeouts", false, "the gateway's timeouts")
+	idLog := fs.Bool("id-log", false, "a request id and the gateway's access line of every request")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 2 {
-		return errors.Join(err, errors.New("usage: lab bench-proxy [-timeouts] <addr> <upstream host:port>"))
+		return errors.Join(err, errors.New("usage: lab bench-proxy [-timeouts] [-id-log] <addr> <upstream host:port>"))
 	}
 	u, err := url.Parse("http://" + fs.Arg(1))
 	if err != nil {
@@ -392,18 +410,56 @@ func benchProxyCommand(args []string) error {
 	rp.Transport = tr
 	rp.BufferPool = httpx.NewBufferPool()
 	rp.ErrorLog = log.New(io.Discard, "", 0)
-	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 5 * time.Second}
+	var h http.Handler = rp
+	if *idLog {
+		log, flush := config.NewProcessLogger(config.Log{Level: slog.LevelInfo}, "bench-proxy")
+		defer flush()
+		h = withIDAndLog(rp, log.Handler())
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	if *timeouts {
 		cfg, err := config.LoadGateway(func(string) string { return "" })
 		if err != nil {
 			return err
 		}
 		tr.ResponseHeaderTimeout = cfg.UpstreamTimeout
-		srv = httpx.NewServer(httpx.WithTimeouts(rp, cfg.ReadTimeout, cfg.WriteTimeout))
+		srv = httpx.NewServer(httpx.WithTimeouts(h, cfg.ReadTimeout, cfg.WriteTimeout))
 	}
 	srv.Addr = fs.Arg(0)
 	return srv.ListenAndServe()
 }
+
+// withIDAndLog keeps a request's valid X-Request-Id or makes one, answers it
+// and passes it on, as the gateway does, and writes the request's access line.
+func withIDAndLog(next http.Handler, log slog.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get(httpx.RequestIDHeader)
+		if !httpx.ValidRequestID(id) {
+			id = httpx.NewRequestID()
+		}
+		w.Header().Set(httpx.RequestIDHeader, id)
+		r.Header.Set(httpx.RequestIDHeader, id)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		ctx := httpx.WithRequestID(r.Context(), id)
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		_ = log.Handle(ctx, httpx.AccessRecord(slog.LevelInfo, r, sw.status, start, id))
+	})
+}
+
+// statusWriter keeps the status of an answer for its access line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets the proxy's http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 var (
 	wrkRequests = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,11 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/microservice-patterns/lab/shared/httpx"
 	"github.com/microservice-patterns/lab/shared/testenv"
 )
 
 // TestBenchGateway runs lab bench-gateway for one short round: the
-// gateway, the bare proxy (alone and with the gateway's timeouts) and nginx
+// gateway, the bare proxy (alone, with the gateway's timeouts, and with
+// those, a request id and the access line) and nginx
 // (when installed) each serve wrk's requests, then a paced client's; the
 // tables give each its rate and its own CPU time per request, with their
 // ratios to the bare proxy.
@@ -32,15 +36,15 @@ func TestBenchGateway(t *testing.T) {
 	if err := benchGatewayCommand(ctx, "", args, &out); err != nil {
 		t.Fatalf("bench-gateway: %v\n%s", err, out.String())
 	}
-	rows := []string{"gateway", "gateway, GOGC=50", gatewayNoLog, bareProxy, bareWithTimeouts}
+	rows := []string{"gateway", "gateway, GOGC=50", gatewayNoLog, bareProxy, bareWithTimeouts, bareIDLog}
 	if _, err := exec.LookPath("nginx"); err == nil {
 		rows = append(rows, "nginx")
 	}
 	for _, name := range rows {
 		// | name | rate | ratio | ratio | CPU µs | ratio |
 		wrk := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(name) + ` \| [1-9][0-9]* \| [0-9.]+× \| [0-9.–×]+ \| [0-9]+\.[0-9] µs \| [0-9.]+× \|$`)
-		// | name | CPU µs | ratio | ratio | ratio |
-		paced := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(name) + ` \| [0-9]+\.[0-9] µs \| [0-9.]+× \| [0-9.]+× \| [0-9.–×]+ \|$`)
+		// | name | CPU µs | ratio | ratio | ratio | ratio |
+		paced := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(name) + ` \| [0-9]+\.[0-9] µs \| [0-9.]+× \| [0-9.]+× \| [0-9.]+× \| [0-9.–×]+ \|$`)
 		if !wrk.MatchString(out.String()) || !paced.MatchString(out.String()) {
 			t.Errorf("no row for %s with a rate and a CPU time per request in both tables:\n%s", name, out.String())
 		}
@@ -102,5 +106,35 @@ func TestServe_gatewayTimeouts(t *testing.T) {
 	}
 	if !strings.Contains(string(answer), "the body did not arrive within 300ms") {
 		t.Errorf("the problem does not name the gateway's own timeout: %q", answer)
+	}
+}
+
+// The bench's proxy with -id-log does what the gateway does with a request
+// id and its access line: a valid id is kept, a bad one replaced, the id is
+// answered and passed on, and every request has its line with the status.
+func TestWithIDAndLog(t *testing.T) {
+	var passed []string
+	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		passed = append(passed, r.Header.Get(httpx.RequestIDHeader))
+		w.WriteHeader(http.StatusTeapot)
+	})
+	var lines bytes.Buffer
+	h := withIDAndLog(upstream, slog.NewTextHandler(&lines, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	for _, id := range []string{"kept-1", "not valid!"} {
+		r := httptest.NewRequest(http.MethodGet, "/api/products/p1", nil)
+		r.Header.Set(httpx.RequestIDHeader, id)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		got := w.Header().Get(httpx.RequestIDHeader)
+		if kept := id == "kept-1"; kept && got != id || !kept && (got == id || !httpx.ValidRequestID(got)) {
+			t.Errorf("X-Request-Id %q: answered %q", id, got)
+		}
+		if passed[len(passed)-1] != got {
+			t.Errorf("X-Request-Id %q: passed on %q, answered %q", id, passed[len(passed)-1], got)
+		}
+		if want := "msg=request method=GET path=/api/products/p1 status=418 duration="; !strings.Contains(lines.String(), want) ||
+			!strings.Contains(lines.String(), "request_id="+got+"\n") {
+			t.Errorf("no access line with the status and the id %s:\n%s", got, lines.String())
+		}
 	}
 }

@@ -24,13 +24,14 @@ import (
 type Option func(*options)
 
 type options struct {
-	engine   []httpx.Option
-	calls    []func(service string, next http.RoundTripper) http.RoundTripper
-	events   http.Handler
-	base     string
-	patterns []PatternInfo
-	local    func() ServiceStates
-	refuse   int64 // the order total above which billing refuses (0: it refuses none)
+	engine     []httpx.Option
+	middleware int // how many handlers engine adds
+	calls      []func(service string, next http.RoundTripper) http.RoundTripper
+	events     http.Handler
+	base       string
+	patterns   []PatternInfo
+	local      func() ServiceStates
+	refuse     int64 // the order total above which billing refuses (0: it refuses none)
 
 	history, readModel bool // what /api/lab/info says of the base's orders (WithOrders)
 	login              bool // a security pattern runs: /auth/* and /api/lab/session (WithLogin)
@@ -53,7 +54,10 @@ func WithMiddleware(m ...gin.HandlerFunc) Option { return WithStage(httpx.StageA
 
 // WithStage adds middleware to a slot of the middleware order (httpx.Stage).
 func WithStage(s httpx.Stage, m ...gin.HandlerFunc) Option {
-	return func(o *options) { o.engine = append(o.engine, httpx.WithStage(s, m...)) }
+	return func(o *options) {
+		o.engine = append(o.engine, httpx.WithStage(s, m...))
+		o.middleware += len(m)
+	}
 }
 
 // WithCalls wraps the transport of the gateway's calls to each service; the
@@ -156,10 +160,16 @@ func New(cfg config.Gateway, log *slog.Logger, opts ...Option) (http.Handler, er
 	engine := append([]httpx.Option{httpx.WithStage(httpx.StageAuth, compressJSON()),
 		httpx.WithMiddleware(l.inFlight())}, o.engine...)
 	engine = append(engine, httpx.WithMiddleware(l.body()))
-	e := httpx.NewEngine(slog.New(promote{log.Handler()}), engine...)
+	access := slog.New(promote{log.Handler()})
+	e := httpx.NewEngine(access, engine...)
 	httpx.Health(e, nil)
 	g.routes(e, o.events)
-	return httpx.WithTimeouts(e, cfg.ReadTimeout, cfg.WriteTimeout), nil
+	var h http.Handler = e
+	if o.middleware == 0 {
+		// No pattern's middleware to run: the proxied paths need nothing of gin.
+		h = g.lean(e, l, access)
+	}
+	return httpx.WithTimeouts(h, cfg.ReadTimeout, cfg.WriteTimeout), nil
 }
 
 func (g *gateway) routes(e *gin.Engine, events http.Handler) {

@@ -145,7 +145,9 @@ func rootCause(err error) error {
 	return err
 }
 
-func notFound(c *gin.Context) {
-	httpx.WriteProblem(c, httpx.NewProblem(http.StatusNotFound,
-		fmt.Sprintf("no route for %s %s", c.Request.Method, c.Request.URL.Path)))
+func notFound(c *gin.Context) { httpx.WriteProblem(c, noRoute(c.Request)) }
+
+// noRoute is the 404 problem of a path the gateway does not serve.
+func noRoute(r *http.Request) httpx.Problem {
+	return httpx.NewProblem(http.StatusNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
 }

@@ -109,17 +109,26 @@ const MaxHeaderBytes = 32 << 10
 // headerLimit answers 431 when the request line and headers exceed MaxHeaderBytes.
 func headerLimit() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		n := len(c.Request.Method) + len(c.Request.RequestURI) + len(c.Request.Host)
-		for k, vs := range c.Request.Header {
-			for _, v := range vs {
-				n += len(k) + len(v) + 4
-			}
-		}
-		if n > MaxHeaderBytes {
-			WriteProblem(c, NewProblem(http.StatusRequestHeaderFieldsTooLarge,
-				fmt.Sprintf("the request line and headers are larger than %d bytes", MaxHeaderBytes)))
+		if p, ok := HeadersTooLarge(c.Request); ok {
+			WriteProblem(c, p)
 		}
 	}
+}
+
+// HeadersTooLarge answers the 431 problem of a request whose line and
+// headers exceed MaxHeaderBytes, and whether they do.
+func HeadersTooLarge(r *http.Request) (Problem, bool) {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Host)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	if n <= MaxHeaderBytes {
+		return Problem{}, false
+	}
+	return NewProblem(http.StatusRequestHeaderFieldsTooLarge,
+		fmt.Sprintf("the request line and headers are larger than %d bytes", MaxHeaderBytes)), true
 }
 
 // headAsGet answers a HEAD request on a path that has a GET route as GET would,
@@ -166,12 +175,18 @@ func NewRequestID() string {
 	return u.String()
 }
 
+// RequestIDOf is the id of request r: the one its X-Request-Id names when it
+// is valid (ValidRequestID), a new one otherwise.
+func RequestIDOf(r *http.Request) string {
+	if id := r.Header.Get(RequestIDHeader); ValidRequestID(id) {
+		return id
+	}
+	return NewRequestID()
+}
+
 func requestID() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.GetHeader(RequestIDHeader)
-		if !ValidRequestID(id) {
-			id = NewRequestID()
-		}
+		id := RequestIDOf(c.Request)
 		c.Header(RequestIDHeader, id)
 		c.Request = c.Request.WithContext(WithRequestID(c.Request.Context(), id))
 		c.Next()
@@ -179,37 +194,50 @@ func requestID() gin.HandlerFunc {
 }
 
 func accessLog(log *slog.Logger) gin.HandlerFunc {
-	// The line goes to the handler itself, as a record without a source
-	// position: the logger would walk the stack for one on every request
-	// (runtime.Callers), and the line's time is its end, read once.
+	// The line goes to the handler itself (AccessRecord).
 	h := log.Handler()
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		// A 5xx is worth a warning; a health probe's answer is not: a service
-		// that is starting answers /readyz 503 until its broker or copies are
-		// there, and says more than once what it waits for.
-		level := slog.LevelDebug
-		if c.Writer.Status() >= 500 && !probe(c.Request.URL.Path) {
-			level = slog.LevelWarn
-		}
-		if len(c.Errors) > 0 {
-			level = slog.LevelError
-		}
+		level := AccessLevel(c.Writer.Status(), c.Request.URL.Path, len(c.Errors) > 0)
 		ctx := c.Request.Context()
 		if !h.Enabled(ctx, level) {
 			return // the line is not written: nothing to build
 		}
-		end := time.Now()
-		r := slog.NewRecord(end, level, "request", 0)
-		r.AddAttrs(slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
-			slog.Int("status", c.Writer.Status()), slog.Duration("duration", end.Sub(start).Round(time.Microsecond)),
-			slog.String("request_id", RequestID(ctx)))
+		r := AccessRecord(level, c.Request, c.Writer.Status(), start, RequestID(ctx))
 		if len(c.Errors) > 0 {
 			r.AddAttrs(slog.String("error", c.Errors.String()))
 		}
 		_ = h.Handle(ctx, r)
 	}
+}
+
+// AccessLevel is the level of a request's access line: debug, a warning for
+// a 5xx, an error when a handler reported one (failed). A health probe's 5xx
+// is no warning: a service that is starting answers /readyz 503 until its
+// broker or copies are there, and says more than once what it waits for.
+func AccessLevel(status int, path string, failed bool) slog.Level {
+	switch {
+	case failed:
+		return slog.LevelError
+	case status >= 500 && !probe(path):
+		return slog.LevelWarn
+	}
+	return slog.LevelDebug
+}
+
+// AccessRecord is the access line of request r, answered with status, that
+// started at start and ends now: its method, path, status, duration and
+// request id, as a record without a source position (the logger would walk
+// the stack for one on every request) whose time is its end, read once.
+// Give it to a handler's Handle.
+func AccessRecord(level slog.Level, r *http.Request, status int, start time.Time, id string) slog.Record {
+	end := time.Now()
+	rec := slog.NewRecord(end, level, "request", 0)
+	rec.AddAttrs(slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.Int("status", status), slog.Duration("duration", end.Sub(start).Round(time.Microsecond)),
+		slog.String("request_id", id))
+	return rec
 }
 
 // probe reports whether path is a health probe's.
@@ -219,13 +247,20 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
 			if r := recover(); r != nil {
-				if r == http.ErrAbortHandler {
-					panic(r)
-				}
-				log.Error("panic in handler", "panic", r, "path", c.Request.URL.Path)
-				WriteProblem(c, NewProblem(http.StatusInternalServerError, "internal error"))
+				WriteProblem(c, Recovered(log, r, c.Request.URL.Path))
 			}
 		}()
 		c.Next()
 	}
+}
+
+// Recovered is the answer to a handler's panic with v, recovered while
+// serving path: it logs the panic and answers the 500 problem. The panic
+// net/http's handlers use to abort an answer (http.ErrAbortHandler) goes on.
+func Recovered(log *slog.Logger, v any, path string) Problem {
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	log.Error("panic in handler", "panic", v, "path", path)
+	return NewProblem(http.StatusInternalServerError, "internal error")
 }
