@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -206,7 +207,8 @@ func answerOf(t *testing.T, client *http.Client, req *http.Request) answer {
 }
 
 // accessLines are a log's access lines without what changes from one
-// request to the next (time, duration, request id).
+// request to the next (time, duration, request id), sorted: a line is
+// written after its answer, so two requests' lines may come in either order.
 var changing = regexp.MustCompile(`(time|duration|request_id)=\S+`)
 
 func accessLines(log string) string {
@@ -216,5 +218,6 @@ func accessLines(log string) string {
 			out = append(out, changing.ReplaceAllString(line, "$1=…"))
 		}
 	}
+	slices.Sort(out)
 	return strings.Join(out, "\n")
 }
