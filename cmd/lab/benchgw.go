@@ -434,32 +434,15 @@ func benchProxyCommand(args []string) error {
 func withIDAndLog(next http.Handler, log slog.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get(httpx.RequestIDHeader)
-		if !httpx.ValidRequestID(id) {
-			id = httpx.NewRequestID()
-		}
+		id := httpx.RequestIDOf(r)
 		w.Header().Set(httpx.RequestIDHeader, id)
 		r.Header.Set(httpx.RequestIDHeader, id)
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := httpx.NewStatusWriter(w)
 		ctx := httpx.WithRequestID(r.Context(), id)
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		_ = log.Handle(ctx, httpx.AccessRecord(slog.LevelInfo, r, sw.status, start, id))
+		_ = log.Handle(ctx, httpx.AccessRecord(slog.LevelInfo, r, sw.Status, start, id))
 	})
 }
-
-// statusWriter keeps the status of an answer for its access line.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets the proxy's http.ResponseController reach the connection.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 var (
 	wrkRequests = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)

@@ -44,11 +44,11 @@ func (h *lean) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(httpx.RequestIDHeader, id)
 	ctx := httpx.WithRequestID(r.Context(), id)
 	r = r.WithContext(ctx)
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := httpx.NewStatusWriter(w)
 	h.serve(sw, r, proxy)
-	level := httpx.AccessLevel(sw.status, r.URL.Path, false)
+	level := httpx.AccessLevel(sw.Status, r.URL.Path, false)
 	if lh := h.log.Handler(); lh.Enabled(ctx, level) {
-		_ = lh.Handle(ctx, httpx.AccessRecord(level, r, sw.status, start, id))
+		_ = lh.Handle(ctx, httpx.AccessRecord(level, r, sw.Status, start, id))
 	}
 }
 
@@ -103,21 +103,3 @@ func (h *lean) serve(w http.ResponseWriter, r *http.Request, proxy *httputil.Rev
 	}
 	proxy.ServeHTTP(w, r)
 }
-
-// statusWriter keeps the status of an answer for its access line.
-type statusWriter struct {
-	http.ResponseWriter
-	status  int
-	written bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.written && code >= 200 { // a 1xx is not the answer's status
-		w.status, w.written = code, true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets the proxy's http.ResponseController reach the connection
-// (flushes, write deadlines, upgrades).
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

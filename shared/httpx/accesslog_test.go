@@ -53,3 +53,21 @@ func TestAccessLog_levels(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, strings.Join(want, "\n"))
 	}
 }
+
+// A StatusWriter keeps the first final status written through it (a 1xx is
+// not one), 200 when only a body was written.
+func TestStatusWriter(t *testing.T) {
+	for _, tt := range []struct {
+		codes []int
+		want  int
+	}{{nil, http.StatusOK}, {[]int{http.StatusEarlyHints, http.StatusTeapot}, http.StatusTeapot}, {[]int{499}, 499}} {
+		w := httpx.NewStatusWriter(httptest.NewRecorder())
+		for _, c := range tt.codes {
+			w.WriteHeader(c)
+		}
+		_, _ = w.Write([]byte("x"))
+		if w.Status != tt.want {
+			t.Errorf("after %v: status %d, want %d", tt.codes, w.Status, tt.want)
+		}
+	}
+}

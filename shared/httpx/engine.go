@@ -240,6 +240,31 @@ func AccessRecord(level slog.Level, r *http.Request, status int, start time.Time
 	return rec
 }
 
+// StatusWriter keeps the status of an answer written outside gin, for its
+// access line: the first final status (a 1xx is not one), 200 if none was
+// written.
+type StatusWriter struct {
+	http.ResponseWriter
+	Status  int
+	written bool
+}
+
+// NewStatusWriter wraps w.
+func NewStatusWriter(w http.ResponseWriter) *StatusWriter {
+	return &StatusWriter{ResponseWriter: w, Status: http.StatusOK}
+}
+
+func (w *StatusWriter) WriteHeader(code int) {
+	if !w.written && code >= 200 {
+		w.Status, w.written = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets an http.ResponseController (a reverse proxy's) reach the
+// connection: flushes, write deadlines, upgrades.
+func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // probe reports whether path is a health probe's.
 func probe(path string) bool { return path == "/healthz" || path == "/readyz" }
 
