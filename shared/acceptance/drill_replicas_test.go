@@ -11,6 +11,7 @@ import (
 
 	"github.com/microservice-patterns/lab/shared/config"
 	"github.com/microservice-patterns/lab/shared/domain"
+	"github.com/microservice-patterns/lab/shared/faults"
 	"github.com/microservice-patterns/lab/shared/services/customers"
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 	"github.com/microservice-patterns/lab/shared/testenv"
@@ -24,6 +25,7 @@ import (
 // services' own repairs, and the CONTRACT invariants hold. The client-visible
 // errors of each kill are counted and logged; reads behind the balancer must
 // see none, and writes at most the few in flight at the killed instance.
+// Last, faults set through the gateway reach both instances of a service.
 //
 // go test runs 300 orders (LAB_DRILL_ORDERS); `make drill-replicas` more.
 func TestDrill_killReplicas(t *testing.T) {
@@ -113,6 +115,21 @@ func TestDrill_killReplicas(t *testing.T) {
 		}
 	}
 	s.CheckInvariants()
+
+	// The lab's faults, set through the gateway, reach every instance of a
+	// service, not the one the balancer picks; lifted, they leave none.
+	for _, want := range []faults.Settings{{LatencyMs: 5}, {}} {
+		if _, err := faults.ViaGateway(d.gateway, "warehouse").Set(t.Context(), want); err != nil {
+			t.Fatalf("set the faults of warehouse %+v: %v", want, err)
+		}
+		for k := range 2 {
+			name := config.InstanceName("warehouse", k)
+			got, err := faults.Admin(d.urls[name]).Get(t.Context())
+			if err != nil || got.Settings != want {
+				t.Errorf("%s holds the faults %+v (%v), want %+v", name, got.Settings, err, want)
+			}
+		}
+	}
 }
 
 // killErrors counts the calls made while one service had an instance down.

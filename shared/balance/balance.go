@@ -102,9 +102,16 @@ type transport struct {
 }
 
 // RoundTrip tries the instances in the pool's order of preference until one
-// answers, or the request cannot be sent again.
+// answers, or the request cannot be sent again. A request pinned to an
+// instance (To) goes to that one alone.
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	order := t.pool.order()
+	if i, ok := r.Context().Value(pinKey{}).(int); ok {
+		if i < 0 || i >= len(t.pool.members) {
+			return nil, fmt.Errorf("balance: %s has no instance %d", t.pool.service, i)
+		}
+		order = []*member{t.pool.members[i]}
+	}
 	body := &heldBody{rc: r.Body}
 	if r.Body == nil || r.Body == http.NoBody {
 		body = nil
@@ -138,6 +145,15 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	body.close()
 	return nil, lastErr
+}
+
+type pinKey struct{}
+
+// To pins the requests of ctx to instance i of a pool (its index in the
+// pool's URLs, as Instances lists them): for a call every instance must get,
+// such as the setting of an operator's faults.
+func To(ctx context.Context, i int) context.Context {
+	return context.WithValue(ctx, pinKey{}, i)
 }
 
 // again reports whether a request whose attempt failed may go to another

@@ -122,3 +122,39 @@ func TestPool_allRefusedIsAnError(t *testing.T) {
 		t.Error("got an answer from no instance")
 	}
 }
+
+// TestPool_pinnedRequest: a request pinned to an instance (To) goes to that
+// one alone, and is not sent to another when its instance refuses it.
+func TestPool_pinnedRequest(t *testing.T) {
+	a, b := newInstance(t), newInstance(t)
+	dead := closedURL(t)
+	_, c := newClient(t, a.URL, b.URL, dead)
+	send := func(i int) error {
+		req, err := http.NewRequestWithContext(To(t.Context(), i), http.MethodPut, a.URL+"/admin/faults", strings.NewReader("x"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	for range 5 {
+		if err := send(1); err != nil {
+			t.Fatalf("pinned to the second instance: %v", err)
+		}
+	}
+	if a.hits.Load() != 0 || b.hits.Load() != 5 {
+		t.Errorf("calls by instance: got %d and %d, want 0 and 5", a.hits.Load(), b.hits.Load())
+	}
+	if err := send(2); err == nil {
+		t.Error("pinned to the instance that refuses connections: got an answer, want the error")
+	}
+	if err := send(3); err == nil || !strings.Contains(err.Error(), "no instance 3") {
+		t.Errorf("pinned to an instance the pool has not: got %v", err)
+	}
+	if a.hits.Load() != 0 || b.hits.Load() != 5 {
+		t.Errorf("after the failed pins: got %d and %d calls, want 0 and 5: a pinned request went elsewhere", a.hits.Load(), b.hits.Load())
+	}
+}

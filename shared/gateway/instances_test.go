@@ -2,8 +2,12 @@ package gateway
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,5 +62,127 @@ func TestGateway_balancesInstances(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", a.Listener.Addr().String()); err == nil {
 		t.Fatal("the closed instance still accepts connections")
+	}
+}
+
+// faultsInstance is a fake instance's /admin/faults: it keeps the last body
+// put, refuses one that holds "bad" (400, as a value out of range), and
+// answers what it holds.
+type faultsInstance struct {
+	*httptest.Server
+	mu   sync.Mutex
+	held string
+	puts int
+}
+
+func newFaultsInstance(t *testing.T, name string) *faultsInstance {
+	in := &faultsInstance{held: "{}"}
+	in.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/admin/faults" {
+			w.WriteHeader(http.StatusOK) // /readyz
+			return
+		}
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		if r.Method == http.MethodPut {
+			b, _ := io.ReadAll(r.Body)
+			in.puts++
+			if strings.Contains(string(b), "bad") {
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"status":400,"detail":"errorRate must be between 0 and 1"}`))
+				return
+			}
+			in.held = string(b)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"instance":"` + name + `","held":` + in.held + `}`))
+	}))
+	t.Cleanup(in.Close)
+	return in
+}
+
+func (in *faultsInstance) state() (string, int) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.held, in.puts
+}
+
+// TestGateway_faultsReachEveryInstance: a fault set through the gateway on a
+// scaled-out service reaches every instance of it, and the answer is the
+// first instance's; a setting the first refuses is answered with its
+// problem and reaches no other; one that some instances could not take is a
+// 502 problem that says how many did, without an address.
+func TestGateway_faultsReachEveryInstance(t *testing.T) {
+	a, b, c := newFaultsInstance(t, "a"), newFaultsInstance(t, "b"), newFaultsInstance(t, "c")
+	cfg := config.Gateway{Variant: "rest", UIDist: t.TempDir(), UpstreamTimeout: 5 * time.Second,
+		Instances: map[string][]string{"warehouse": {a.URL, b.URL, c.URL}}}
+	gw := mustGatewayConfig(t, cfg, servers{"warehouse": a.URL})
+	put := func(body string) (*http.Response, string) {
+		req, err := http.NewRequest(http.MethodPut, gw.URL+"/api/lab/faults/warehouse", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		got, _ := io.ReadAll(resp.Body)
+		return resp, string(got)
+	}
+	all := []*faultsInstance{a, b, c}
+
+	resp, body := put(`{"latencyMs":200}`)
+	if resp.StatusCode != http.StatusOK || body != `{"instance":"a","held":{"latencyMs":200}}` {
+		t.Fatalf("set: got %d %s, want the first instance's answer", resp.StatusCode, body)
+	}
+	for i, in := range all {
+		if held, puts := in.state(); held != `{"latencyMs":200}` || puts != 1 {
+			t.Errorf("instance %d: holds %s after %d puts, want the setting, once", i+1, held, puts)
+		}
+	}
+
+	resp, body = put(`{"errorRate":"bad"}`)
+	if p := mustProblem(t, resp, body, http.StatusBadRequest); !strings.Contains(p.Detail, "errorRate") {
+		t.Errorf("refused: got %q, want the instance's detail", p.Detail)
+	}
+	for i, in := range all[1:] {
+		if held, puts := in.state(); held != `{"latencyMs":200}` || puts != 1 {
+			t.Errorf("after a refused setting, instance %d holds %s after %d puts, want it untouched", i+2, held, puts)
+		}
+	}
+
+	// A GET reads one instance, as any call, and sets nothing.
+	puts := func() (n int) {
+		for _, in := range all {
+			_, p := in.state()
+			n += p
+		}
+		return n
+	}
+	before := puts()
+	resp, body = do(t, http.MethodGet, gw.URL+"/api/lab/faults/warehouse", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"held":{"latencyMs":200}`) {
+		t.Errorf("get: got %d %s", resp.StatusCode, body)
+	}
+	if after := puts(); after != before {
+		t.Errorf("a GET was taken for a setting: %d puts before it, %d after", before, after)
+	}
+
+	b.Close()
+	resp, body = put(`{"latencyMs":50}`)
+	p := mustProblem(t, resp, body, http.StatusBadGateway)
+	if p.Detail != "2 of the 3 instances of warehouse took it, the others did not: send it again" {
+		t.Errorf("one instance down: got %q", p.Detail)
+	}
+	for _, in := range []*faultsInstance{a, c} {
+		if held, _ := in.state(); held != `{"latencyMs":50}` {
+			t.Errorf("an instance that answers holds %s, want the new setting", held)
+		}
+	}
+	if strings.Contains(body, "127.0.0.1") {
+		t.Errorf("the problem shows an address: %s", body)
 	}
 }

@@ -140,8 +140,9 @@ func (g *gateway) faults(c *gin.Context) {
 			fmt.Sprintf("unknown service %q: want one of %s", name, strings.Join(config.Services, ", "))))
 		return
 	}
+	// A setting goes to every instance of a scaled-out service; a read, to one.
 	g.pass(c, route{service: name, target: target, path: "/admin/faults",
-		missing: fmt.Sprintf("variant %s has no fault injection", g.variant)})
+		missing: fmt.Sprintf("variant %s has no fault injection", g.variant), every: c.Request.Method == http.MethodPut})
 }
 
 // readModel forwards to ordering's read model (a CQRS base, WithOrders):

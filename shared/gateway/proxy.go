@@ -50,6 +50,9 @@ type route struct {
 	target  *url.URL
 	path    string // the upstream path; "" keeps the inbound one
 	missing string // turns an upstream 404 into a problem with this detail; "" passes 404s through
+	// every sends the request to every instance of a scaled-out service
+	// (everyInstance), not to one of them.
+	every bool
 }
 
 // newProxy returns the reverse proxy of one route: it knows its service, so
@@ -57,6 +60,10 @@ type route struct {
 // service's transport (the patterns' wrappers, the balancer) is picked once,
 // here.
 func (g *gateway) newProxy(rt route) *httputil.ReverseProxy {
+	transport := g.transports[rt.service]
+	if n := len(g.instances[rt.service]); rt.every && n > 1 {
+		transport = everyInstance{next: transport, service: rt.service, n: n}
+	}
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(rt.target)
@@ -67,7 +74,7 @@ func (g *gateway) newProxy(rt route) *httputil.ReverseProxy {
 			pr.SetXForwarded()
 			pr.Out.Header.Set(httpx.RequestIDHeader, httpx.RequestID(pr.In.Context()))
 		},
-		Transport:  g.transports[rt.service],
+		Transport:  transport,
 		BufferPool: g.buffers,
 		ModifyResponse: func(resp *http.Response) error {
 			// The gateway has set the request id on its own answer already; one copy is enough.
@@ -113,9 +120,14 @@ func (g *gateway) pass(c *gin.Context, rt route) {
 
 // proxyError writes the problem of a proxied request that got no answer.
 func (g *gateway) proxyError(w http.ResponseWriter, r *http.Request, rt route, err error) {
+	var partial *partialError
 	switch {
 	case errors.Is(err, errMissing):
 		httpx.WriteProblemTo(w, r, httpx.NewProblem(http.StatusNotFound, rt.missing))
+	case errors.As(err, &partial):
+		g.log.Warn("a setting reached some instances only", "upstream", rt.service, "error", err, "request_id", httpx.RequestID(r.Context()))
+		httpx.WriteProblemTo(w, r, httpx.NewProblem(http.StatusBadGateway,
+			fmt.Sprintf("%d of the %d instances of %s took it, the others did not: send it again", partial.set, partial.of, rt.service)))
 	case r.Context().Err() != nil:
 		// The client went away: nobody reads the answer. 499 is the customary log status.
 		w.WriteHeader(499)
