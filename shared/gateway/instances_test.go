@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -184,5 +185,44 @@ func TestGateway_faultsReachEveryInstance(t *testing.T) {
 	}
 	if strings.Contains(body, "127.0.0.1") {
 		t.Errorf("the problem shows an address: %s", body)
+	}
+}
+
+// TestGateway_patternsOfEveryInstance: /api/lab/patterns gathers the state of
+// every instance of a scaled-out service, each named as its instance, and
+// names the instance that did not answer.
+func TestGateway_patternsOfEveryInstance(t *testing.T) {
+	breaker := func(state string) *httptest.Server {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(`{"patterns":[{"pattern":"breaker","columns":["callee","state"],"rows":[["warehouse","` + state + `"]]}]}`))
+		}))
+		t.Cleanup(s.Close)
+		return s
+	}
+	a, b, c := breaker("open"), breaker("closed"), breaker("half-open")
+	c.Close()
+	cfg := config.Gateway{Variant: "rest", UIDist: t.TempDir(), UpstreamTimeout: 5 * time.Second,
+		Instances: map[string][]string{"ordering": {a.URL, b.URL, c.URL}}}
+	none := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"patterns":[]}`)) }))
+	t.Cleanup(none.Close)
+	up := servers{"ordering": a.URL}
+	for _, name := range config.Services {
+		if name != "ordering" {
+			up[name] = none.URL
+		}
+	}
+	gw := mustGatewayConfig(t, cfg, up, WithPatterns("rest", []PatternInfo{{Name: "breaker", Category: "reliability"}}, nil))
+	resp, body := do(t, http.MethodGet, gw.URL+"/api/lab/patterns", nil)
+	var got PatternsInfo
+	if err := json.Unmarshal([]byte(body), &got); resp.StatusCode != http.StatusOK || err != nil || len(got.Patterns) != 1 {
+		t.Fatalf("got %d %s, want one pattern", resp.StatusCode, body)
+	}
+	var seen []string
+	for _, st := range got.Patterns[0].Services {
+		seen = append(seen, st.Service+":"+fmt.Sprint(st.Rows)+st.Error)
+	}
+	want := "ordering:[[warehouse open]] ordering-2:[[warehouse closed]] ordering-3:[]ordering-3 did not answer"
+	if strings.Join(seen, " ") != want {
+		t.Errorf("services: got %q, want %q", strings.Join(seen, " "), want)
 	}
 }

@@ -66,36 +66,50 @@ type ServiceTable struct {
 var displayOrder = []string{"gateway", "customers", "ordering", "warehouse", "shipping", "billing"}
 
 // patterns answers the state of every pattern of the variant, gathered from
-// each service's /admin/patterns (concurrently) and the gateway's own.
+// each service's /admin/patterns (concurrently; from every instance of a
+// scaled-out service, each named as its instance: warehouse, warehouse-2)
+// and the gateway's own.
 func (g *gateway) patterns(c *gin.Context) {
 	out := PatternsInfo{Variant: g.variant, Patterns: []PatternState{}}
 	if len(g.opts.patterns) == 0 {
 		c.JSON(http.StatusOK, out)
 		return
 	}
-	states := make([]ServiceStates, len(displayOrder))
-	errs := make([]error, len(displayOrder))
-	var wg sync.WaitGroup
-	for i, name := range displayOrder {
+	type part struct {
+		name, url string // the process's, and its base URL ("" for the gateway)
+		states    ServiceStates
+		err       error
+	}
+	var parts []*part
+	for _, name := range displayOrder {
 		if name == "gateway" {
-			if g.opts.local != nil {
-				states[i] = g.opts.local()
-			}
+			parts = append(parts, &part{name: name})
 			continue
 		}
-		wg.Go(func() { states[i], errs[i] = g.serviceStates(c.Request.Context(), name) })
+		for k, u := range g.instances[name] {
+			parts = append(parts, &part{name: config.InstanceName(name, k), url: u})
+		}
+	}
+	var wg sync.WaitGroup
+	for _, p := range parts {
+		switch {
+		case p.url != "":
+			wg.Go(func() { p.states, p.err = g.serviceStates(c.Request.Context(), p.name, p.url) })
+		case g.opts.local != nil:
+			p.states = g.opts.local()
+		}
 	}
 	wg.Wait()
-	for _, p := range g.opts.patterns {
-		ps := PatternState{PatternInfo: p, Services: []ServiceTable{}}
-		for i, name := range displayOrder {
-			if errs[i] != nil {
-				ps.Services = append(ps.Services, ServiceTable{Service: name, Error: errs[i].Error()})
+	for _, pi := range g.opts.patterns {
+		ps := PatternState{PatternInfo: pi, Services: []ServiceTable{}}
+		for _, p := range parts {
+			if p.err != nil {
+				ps.Services = append(ps.Services, ServiceTable{Service: p.name, Error: p.err.Error()})
 				continue
 			}
-			for _, t := range states[i].Patterns {
-				if t.Pattern == p.Name {
-					ps.Services = append(ps.Services, ServiceTable{Service: name, Columns: t.Columns, Rows: t.Rows})
+			for _, t := range p.states.Patterns {
+				if t.Pattern == pi.Name {
+					ps.Services = append(ps.Services, ServiceTable{Service: p.name, Columns: t.Columns, Rows: t.Rows})
 				}
 			}
 		}
@@ -104,12 +118,12 @@ func (g *gateway) patterns(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// serviceStates asks one service for its patterns' state.
-func (g *gateway) serviceStates(ctx context.Context, name string) (ServiceStates, error) {
+// serviceStates asks the process name, at base URL base, for its patterns' state.
+func (g *gateway) serviceStates(ctx context.Context, name, base string) (ServiceStates, error) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	var out ServiceStates
-	url := strings.TrimSuffix(g.services[name].String(), "/") + "/admin/patterns"
+	url := strings.TrimSuffix(base, "/") + "/admin/patterns"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return out, err

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, ApiError, NETWORK_ERROR, nextLink, probeEvents, request, toProblem } from './api';
+import { api, ApiError, byServiceOrder, NETWORK_ERROR, nextLink, probeEvents, request, toProblem } from './api';
 import { fakeApi, json, problem } from './test/fakeApi';
 import { vi } from 'vitest';
 
@@ -114,5 +114,20 @@ describe('requestPage', () => {
   it('answers no next page without a Link header', async () => {
     fakeApi({ 'GET /api/invoices': () => [] });
     expect(await api.invoicesPage('o-1')).toEqual({ items: [], next: undefined });
+  });
+});
+
+describe('byServiceOrder', () => {
+  it('lists the services in the one order, each instance with its service, unknown names last', () => {
+    const names = ['gateway', 'billing', 'ordering-2', 'customers', 'warehouse-2', 'ordering', 'warehouse'];
+    expect(byServiceOrder(names, (n) => n)).toEqual([
+      'customers',
+      'ordering',
+      'ordering-2',
+      'warehouse',
+      'warehouse-2',
+      'billing',
+      'gateway',
+    ]);
   });
 });

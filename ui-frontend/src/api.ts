@@ -252,8 +252,9 @@ export const FAULT_SERVICES = ['customers', 'ordering', 'warehouse', 'shipping',
 
 /** Sorts by service name in the order of FAULT_SERVICES; unknown names go last, by name. */
 export function byServiceOrder<T>(list: T[], name: (item: T) => string): T[] {
+  // An instance of a scaled-out service (ordering-2) goes with its service.
   const rank = (n: string) => {
-    const i = (FAULT_SERVICES as readonly string[]).indexOf(n);
+    const i = (FAULT_SERVICES as readonly string[]).indexOf(n.replace(/-\d+$/, ''));
     return i < 0 ? FAULT_SERVICES.length : i;
   };
   return [...list].sort((a, b) => rank(name(a)) - rank(name(b)) || name(a).localeCompare(name(b)));
