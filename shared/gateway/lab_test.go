@@ -121,21 +121,12 @@ func TestGateway_patterns(t *testing.T) {
 	}
 	gw := mustGateway(t, servers{"ordering": ordering.URL, "billing": down.URL},
 		WithPatterns("rest", []PatternInfo{{Name: "breaker", Category: "reliability", Description: "d"}}, local))
-	resp, body := do(t, http.MethodGet, gw.URL+"/api/lab/patterns", nil)
-	var got PatternsInfo
-	if err := json.Unmarshal([]byte(body), &got); resp.StatusCode != 200 || err != nil || len(got.Patterns) != 1 {
-		t.Fatalf("got %d %s, want one pattern", resp.StatusCode, body)
-	}
-	var seen []string
-	for _, st := range got.Patterns[0].Services {
-		seen = append(seen, st.Service+":"+fmt.Sprint(st.Rows)+st.Error)
-	}
 	want := "gateway:[[ip]] ordering:[[warehouse open]] billing:[]billing answered 503 Service Unavailable"
-	if strings.Join(seen, " ") != want {
-		t.Errorf("services: got %q, want %q", strings.Join(seen, " "), want)
+	if got := patternParts(t, gw.URL); got != want {
+		t.Errorf("services: got %q, want %q", got, want)
 	}
 	var info LabInfo
-	_, body = do(t, http.MethodGet, gw.URL+"/api/lab/info", nil)
+	_, body := do(t, http.MethodGet, gw.URL+"/api/lab/info", nil)
 	if err := json.Unmarshal([]byte(body), &info); err != nil || info.Base != "rest" || len(info.Patterns) != 1 ||
 		!info.Features.Patterns || info.Features.Events || !info.Features.Faults {
 		t.Errorf("info: got %+v, %v", info, err)
@@ -146,6 +137,23 @@ func TestGateway_patterns(t *testing.T) {
 	if body != `{"variant":"rest","patterns":[]}` {
 		t.Errorf("a variant without patterns: got %s", body)
 	}
+}
+
+// patternParts answers the one pattern of the gateway at url's
+// /api/lab/patterns as "process:rows" or "process:[]error" for each process
+// that reported it, in the answer's order.
+func patternParts(t *testing.T, url string) string {
+	t.Helper()
+	resp, body := do(t, http.MethodGet, url+"/api/lab/patterns", nil)
+	var got PatternsInfo
+	if err := json.Unmarshal([]byte(body), &got); resp.StatusCode != http.StatusOK || err != nil || len(got.Patterns) != 1 {
+		t.Fatalf("got %d %s, want one pattern", resp.StatusCode, body)
+	}
+	var seen []string
+	for _, st := range got.Patterns[0].Services {
+		seen = append(seen, st.Service+":"+fmt.Sprint(st.Rows)+st.Error)
+	}
+	return strings.Join(seen, " ")
 }
 
 // TestGateway_readModel: /api/lab/read-model… reach ordering's read model on
