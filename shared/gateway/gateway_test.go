@@ -43,6 +43,25 @@ func upstream(tb testing.TB, name string) *httptest.Server {
 	return s
 }
 
+// giveUp sends req, and gives it up (cancel, of its context) once arrived
+// says that the upstream has it; the request must then get no answer.
+func giveUp(t *testing.T, req *http.Request, cancel context.CancelFunc, arrived <-chan struct{}) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	<-arrived
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the request that was given up got an answer")
+	}
+}
+
 // servers maps each service to the URL it answers on.
 type servers map[string]string
 
@@ -277,19 +296,7 @@ func TestGateway_clientGivesUp(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, gw.URL+"/api/orders", nil)
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		done <- err
-	}()
-	<-arrived
-	cancel()
-	if err := <-done; err == nil {
-		t.Fatal("the request that was given up got an answer")
-	}
+	giveUp(t, req, cancel, arrived)
 	select {
 	case <-ended:
 	case <-time.After(5 * time.Second):

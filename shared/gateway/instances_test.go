@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -73,6 +74,9 @@ type faultsInstance struct {
 	mu   sync.Mutex
 	held string
 	puts int
+	// gate, when set, holds a PUT until it is closed, once arrived has
+	// been told of it.
+	gate, arrived chan struct{}
 }
 
 func newFaultsInstance(t *testing.T, name string) *faultsInstance {
@@ -81,6 +85,10 @@ func newFaultsInstance(t *testing.T, name string) *faultsInstance {
 		if r.URL.Path != "/admin/faults" {
 			w.WriteHeader(http.StatusOK) // /readyz
 			return
+		}
+		if in.gate != nil && r.Method == http.MethodPut {
+			in.arrived <- struct{}{}
+			<-in.gate
 		}
 		in.mu.Lock()
 		defer in.mu.Unlock()
@@ -184,6 +192,38 @@ func TestGateway_faultsReachEveryInstance(t *testing.T) {
 	}
 	if strings.Contains(body, "127.0.0.1") {
 		t.Errorf("the problem shows an address: %s", body)
+	}
+}
+
+// TestGateway_faultsReachEveryInstanceWhenTheClientGivesUp: a client that
+// gives up while its setting is on its way leaves no instance behind the
+// others: the round, once begun, reaches them all.
+func TestGateway_faultsReachEveryInstanceWhenTheClientGivesUp(t *testing.T) {
+	a, b := newFaultsInstance(t, "a"), newFaultsInstance(t, "b")
+	a.gate, a.arrived = make(chan struct{}), make(chan struct{}, 1)
+	cfg := config.Gateway{Variant: "rest", UIDist: t.TempDir(), UpstreamTimeout: 5 * time.Second,
+		Instances: map[string][]string{"warehouse": {a.URL, b.URL}}}
+	gw := mustGatewayConfig(t, cfg, servers{"warehouse": a.URL})
+
+	ctx, cancel := context.WithCancel(t.Context())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, gw.URL+"/api/lab/faults/warehouse", strings.NewReader(`{"latencyMs":300}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	giveUp(t, req, cancel, a.arrived) // given up once the first instance has the setting in hand
+	close(a.gate)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ha, _ := a.state()
+		hb, _ := b.state()
+		if ha == `{"latencyMs":300}` && hb == ha {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the client gave up: the instances hold %s and %s, want the setting at both", ha, hb)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
