@@ -101,7 +101,18 @@ func mustGatewayConfig(tb testing.TB, cfg config.Gateway, up servers, opts ...Op
 // do sends one request and returns the response with its body read.
 func do(tb testing.TB, method, url string, header http.Header) (*http.Response, string) {
 	tb.Helper()
-	req, err := http.NewRequest(method, url, nil)
+	return send(tb, method, url, header, nil)
+}
+
+// putJSON puts body, as JSON, to url and returns the response and its body.
+func putJSON(tb testing.TB, url, body string) (*http.Response, string) {
+	tb.Helper()
+	return send(tb, http.MethodPut, url, http.Header{"Content-Type": {"application/json"}}, strings.NewReader(body))
+}
+
+func send(tb testing.TB, method, url string, header http.Header, body io.Reader) (*http.Response, string) {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -113,8 +124,8 @@ func do(tb testing.TB, method, url string, header http.Header) (*http.Response, 
 		tb.Fatalf("%s %s: %v", method, url, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
+	got, _ := io.ReadAll(resp.Body)
+	return resp, string(got)
 }
 
 // mustProblem checks that resp is a problem document with status and returns it.

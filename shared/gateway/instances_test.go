@@ -127,18 +127,7 @@ func TestGateway_faultsReachEveryInstance(t *testing.T) {
 		Instances: map[string][]string{"warehouse": {a.URL, b.URL, c.URL}}}
 	gw := mustGatewayConfig(t, cfg, servers{"warehouse": a.URL})
 	put := func(body string) (*http.Response, string) {
-		req, err := http.NewRequest(http.MethodPut, gw.URL+"/api/lab/faults/warehouse", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		got, _ := io.ReadAll(resp.Body)
-		return resp, string(got)
+		return putJSON(t, gw.URL+"/api/lab/faults/warehouse", body)
 	}
 	all := []*faultsInstance{a, b, c}
 

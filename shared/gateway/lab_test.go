@@ -3,10 +3,15 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/microservice-patterns/lab/shared/faults"
+	"github.com/microservice-patterns/lab/shared/httpx"
 )
 
 func TestGateway_info(t *testing.T) {
@@ -100,6 +105,51 @@ func TestGateway_faults(t *testing.T) {
 				t.Errorf("detail: got %q, want %q", p.Detail, tt.detail)
 			}
 		})
+	}
+}
+
+// TestGateway_faultsRefusedAtItsPublicPath: a setting a service refuses is
+// answered with the service's own problem — its status, detail and fields —
+// whose instance is the path the client called, not the service's admin
+// path; a problem without an instance is passed as it is.
+func TestGateway_faultsRefusedAtItsPublicPath(t *testing.T) {
+	in, err := faults.New("warehouse", faults.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := httpx.NewEngine(slog.New(slog.DiscardHandler))
+	in.Install(e)
+	admin := httptest.NewServer(e)
+	defer admin.Close()
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", httpx.ProblemContentType)
+		w.WriteHeader(http.StatusConflict)
+		_, _ = w.Write([]byte(`{"status":409,"detail":"busy"}`))
+	}))
+	defer bare.Close()
+	gw := mustGateway(t, servers{"warehouse": admin.URL, "billing": bare.URL})
+	resp, body := putJSON(t, gw.URL+"/api/lab/faults/warehouse", `{"errorRate":2}`)
+	p := mustProblem(t, resp, body, http.StatusBadRequest)
+	if p.Instance != "/api/lab/faults/warehouse" {
+		t.Errorf("instance: got %q, want the path the client called", p.Instance)
+	}
+	if p.Detail != "the request has invalid fields" || len(p.Errors) != 1 || p.Errors[0].Field != "errorRate" ||
+		p.Errors[0].Message != "must be between 0 and 1" {
+		t.Errorf("got %s, want the service's detail and field", body)
+	}
+	if strings.Contains(body, "/admin/") {
+		t.Errorf("the problem names the service's admin path: %s", body)
+	}
+	if n, _ := strconv.Atoi(resp.Header.Get("Content-Length")); n != len(body) {
+		t.Errorf("Content-Length %q for a body of %d bytes", resp.Header.Get("Content-Length"), len(body))
+	}
+	if s := in.Status(); s.Settings != (faults.Settings{}) {
+		t.Errorf("a refused setting changed the faults: %+v", s.Settings)
+	}
+
+	resp, body = putJSON(t, gw.URL+"/api/lab/faults/billing", `{}`)
+	if p := mustProblem(t, resp, body, http.StatusConflict); p.Detail != "busy" || p.Instance != "" {
+		t.Errorf("a problem without an instance: got %s, want it as the service wrote it", body)
 	}
 }
 

@@ -1,13 +1,18 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,6 +58,10 @@ type route struct {
 	// every sends the request to every instance of a scaled-out service
 	// (everyInstance), not to one of them.
 	every bool
+	// inbound is the path the client asked for, of a route with a fixed
+	// upstream path (pass): a problem the service answers names it as its
+	// instance, not the service's own path.
+	inbound string
 }
 
 // newProxy returns the reverse proxy of one route: it knows its service, so
@@ -81,6 +90,9 @@ func (g *gateway) newProxy(rt route) *httputil.ReverseProxy {
 			resp.Header.Del(httpx.RequestIDHeader)
 			if rt.missing != "" && resp.StatusCode == http.StatusNotFound {
 				return errMissing
+			}
+			if rt.path != "" {
+				return publicInstance(resp, rt.inbound)
 			}
 			return nil
 		},
@@ -115,7 +127,47 @@ func public(path string) bool {
 // pass proxies one request as rt says (the lab's own routes to a service's
 // admin paths, seldom called: the proxy is made for the call).
 func (g *gateway) pass(c *gin.Context, rt route) {
+	rt.inbound = c.Request.URL.Path
 	g.newProxy(rt).ServeHTTP(c.Writer, c.Request)
+}
+
+// maxProblemBytes bounds the problem document publicInstance rewrites; a
+// larger answer passes as it is.
+const maxProblemBytes = 64 << 10
+
+// publicInstance makes the instance of a problem document in resp the
+// client's path: a service names its own path there (/admin/faults), which
+// is not one the client can call. Every other member is kept as it is.
+func publicInstance(resp *http.Response, path string) error {
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != httpx.ProblemContentType || resp.Body == nil {
+		return nil
+	}
+	held, err := io.ReadAll(io.LimitReader(resp.Body, maxProblemBytes+1))
+	if err != nil {
+		return err // the answer broke off: the proxy's error handler answers 502
+	}
+	var doc map[string]json.RawMessage
+	if len(held) > maxProblemBytes || json.Unmarshal(held, &doc) != nil || doc["instance"] == nil {
+		resp.Body = readCloser{io.MultiReader(bytes.NewReader(held), resp.Body), resp.Body}
+		return nil
+	}
+	resp.Body.Close()
+	doc["instance"], _ = json.Marshal(path)
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	resp.Header.Del("Transfer-Encoding")
+	return nil
+}
+
+// readCloser reads from one reader and closes another.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // proxyError writes the problem of a proxied request that got no answer.
