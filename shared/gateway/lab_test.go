@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -121,13 +122,18 @@ func TestGateway_faultsRefusedAtItsPublicPath(t *testing.T) {
 	in.Install(e)
 	admin := httptest.NewServer(e)
 	defer admin.Close()
-	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", httpx.ProblemContentType)
 		w.WriteHeader(http.StatusConflict)
+		if strings.Contains(string(b), "own") { // a problem with a member of its own
+			_, _ = w.Write([]byte(`{"status":409,"detail":"busy","instance":"/admin/faults","retryIn":3}`))
+			return
+		}
 		_, _ = w.Write([]byte(`{"status":409,"detail":"busy"}`))
 	}))
-	defer bare.Close()
-	gw := mustGateway(t, servers{"warehouse": admin.URL, "billing": bare.URL})
+	defer other.Close()
+	gw := mustGateway(t, servers{"warehouse": admin.URL, "billing": other.URL})
 	resp, body := putJSON(t, gw.URL+"/api/lab/faults/warehouse", `{"errorRate":2}`)
 	p := mustProblem(t, resp, body, http.StatusBadRequest)
 	if p.Instance != "/api/lab/faults/warehouse" {
@@ -137,8 +143,8 @@ func TestGateway_faultsRefusedAtItsPublicPath(t *testing.T) {
 		p.Errors[0].Message != "must be between 0 and 1" {
 		t.Errorf("got %s, want the service's detail and field", body)
 	}
-	if strings.Contains(body, "/admin/") {
-		t.Errorf("the problem names the service's admin path: %s", body)
+	if strings.Contains(body, "/admin/") || !strings.HasPrefix(body, `{"type":"/problems/invalid-request","title":`) {
+		t.Errorf("got %s, want the problem in its members' order, without the service's admin path", body)
 	}
 	if n, _ := strconv.Atoi(resp.Header.Get("Content-Length")); n != len(body) {
 		t.Errorf("Content-Length %q for a body of %d bytes", resp.Header.Get("Content-Length"), len(body))
@@ -150,6 +156,10 @@ func TestGateway_faultsRefusedAtItsPublicPath(t *testing.T) {
 	resp, body = putJSON(t, gw.URL+"/api/lab/faults/billing", `{}`)
 	if p := mustProblem(t, resp, body, http.StatusConflict); p.Detail != "busy" || p.Instance != "" {
 		t.Errorf("a problem without an instance: got %s, want it as the service wrote it", body)
+	}
+	resp, body = putJSON(t, gw.URL+"/api/lab/faults/billing", `{"own":1}`)
+	if p := mustProblem(t, resp, body, http.StatusConflict); p.Instance != "/api/lab/faults/billing" || !strings.Contains(body, `"retryIn":3`) {
+		t.Errorf("a problem with a member of its own: got %s, want its instance the client's path and its member kept", body)
 	}
 }
 

@@ -152,8 +152,19 @@ func publicInstance(resp *http.Response, path string) error {
 		return nil
 	}
 	resp.Body.Close()
-	doc["instance"], _ = json.Marshal(path)
-	body, err := json.Marshal(doc)
+	// A problem of the lab's own shape keeps its members' order (httpx.Problem);
+	// any other keeps every member, in the encoder's order.
+	var body []byte
+	var p httpx.Problem
+	dec := json.NewDecoder(bytes.NewReader(held))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&p) == nil && p.Type != "" && p.Title != "" {
+		p.Instance = path
+		body, err = json.Marshal(p)
+	} else {
+		doc["instance"], _ = json.Marshal(path)
+		body, err = json.Marshal(doc)
+	}
 	if err != nil {
 		return err
 	}
