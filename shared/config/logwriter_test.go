@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -95,5 +96,80 @@ func TestLineBuffer_neverSplitsALine(t *testing.T) {
 	}
 	if out.writes < 3 || out.split > 0 {
 		t.Errorf("%d writes for 200 kB through a 64 kB buffer, %d of them ending mid-line; want several, none mid-line", out.writes, out.split)
+	}
+}
+
+// buffered is how many bytes of lines b holds, and how many records it holds
+// unformatted.
+func (b *lineBuffer) buffered() (size, records int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.heldMu.Lock()
+	defer b.heldMu.Unlock()
+	return b.buf.Buffered(), len(b.held)
+}
+
+// TestLineBuffer_formatsHeldRecordsAtTheFlush: a record of fixed values below
+// warning level is formatted at the next flush, as it was when logged (its
+// time too); one with a value that may change is formatted at once; the
+// lines keep the order of their records, a warning's included.
+func TestLineBuffer_formatsHeldRecordsAtTheFlush(t *testing.T) {
+	out := &sink{}
+	w := newLineBuffer(out, time.Hour)
+	log := slog.New(flushing{newHandler(Log{Level: slog.LevelInfo}, w), w}).With("service", "gateway")
+	logged := time.Now()
+	log.Info("request", "method", "GET", "status", 200, "duration", time.Millisecond, "ok", true)
+	if size, records := w.buffered(); size != 0 || records != 1 {
+		t.Fatalf("after a record of fixed values: %d bytes of lines, %d records held; want none, one", size, records)
+	}
+	state := map[string]int{"stock": 1}
+	log.Info("changing", "state", state)
+	if size, records := w.buffered(); size == 0 || records != 0 {
+		t.Fatalf("after a record with a map: %d bytes of lines, %d records held; want the lines, none held", size, records)
+	}
+	state["stock"] = 2
+	log.Debug("below the level") // not enabled: neither held nor written
+	log.Info("third", "n", 3)
+	time.Sleep(30 * time.Millisecond)
+	log.Warn("upstream unreachable")
+	got, _ := out.state()
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	want := []string{"msg=request service=gateway method=GET status=200 duration=1ms ok=true",
+		"msg=changing service=gateway state=map[stock:1]", "msg=third service=gateway n=3", `msg="upstream unreachable" service=gateway`}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines, want %d: %q", len(lines), len(want), got)
+	}
+	for i, line := range lines {
+		if !strings.HasSuffix(line, want[i]) {
+			t.Errorf("line %d: got %q, want it to end %q", i+1, line, want[i])
+		}
+	}
+	// The first line's time is when it was logged, not when it was formatted.
+	stamp, _, _ := strings.Cut(strings.TrimPrefix(lines[0], "time="), " ")
+	at, err := time.Parse(time.RFC3339Nano, stamp)
+	if err != nil || at.Sub(logged) > 20*time.Millisecond {
+		t.Errorf("the held line's time is %s (%v), %s after it was logged; want the time it was logged", stamp, err, at.Sub(logged))
+	}
+}
+
+// TestLineBuffer_boundsTheRecordsHeld: the record that fills the hold has
+// them all formatted at once, with no flush.
+func TestLineBuffer_boundsTheRecordsHeld(t *testing.T) {
+	out := &sink{}
+	w := newLineBuffer(out, time.Hour)
+	log := slog.New(flushing{newHandler(Log{Level: slog.LevelInfo}, w), w})
+	for i := range maxHeld - 1 {
+		log.Info("request", "n", i)
+	}
+	if size, records := w.buffered(); size != 0 || records != maxHeld-1 {
+		t.Fatalf("%d bytes of lines, %d records held; want none, %d", size, records, maxHeld-1)
+	}
+	log.Info("request", "n", maxHeld-1)
+	if _, records := w.buffered(); records != 0 {
+		t.Fatalf("%d records held after the hold filled, want none", records)
+	}
+	w.close()
+	if got, _ := out.state(); strings.Count(got, "\n") != maxHeld || !strings.HasSuffix(got, fmt.Sprintf("n=%d\n", maxHeld-1)) {
+		t.Errorf("got %d lines, want %d in order", strings.Count(got, "\n"), maxHeld)
 	}
 }
