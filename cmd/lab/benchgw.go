@@ -47,8 +47,14 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	threads := fs.Int("threads", 2, "wrk's threads")
 	rate := fs.Float64("rate", 2000, "the paced client's requests per second (below every proxy's rate under wrk)")
 	paced := fs.Duration("paced", 5*time.Second, "how long the paced client runs against each proxy in each round (0: not at all)")
+	against := fs.String("against", "", "another build of lab (a path): its gateway runs beside this one's, and the two are compared")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *rounds < 1 || *rate <= 0 {
-		return errors.Join(err, errors.New("usage: lab bench-gateway [-rounds 5] [-duration 10s] [-connections 32] [-threads 2] [-rate 2000] [-paced 5s]"))
+		return errors.Join(err, errors.New("usage: lab bench-gateway [-rounds 5] [-duration 10s] [-connections 32] [-threads 2] [-rate 2000] [-paced 5s] [-against other/bin/lab]"))
+	}
+	if *against != "" {
+		if _, err := exec.LookPath(*against); err != nil {
+			return fmt.Errorf("-against: %s is not a program to run", *against)
+		}
 	}
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
@@ -59,7 +65,7 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		return err
 	}
 	defer os.RemoveAll(data)
-	b := &gwBench{data: data}
+	b := &gwBench{data: data, against: *against}
 	defer b.stop()
 	targets, err := b.targets(stdout)
 	if err != nil {
@@ -103,6 +109,13 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 			pacedCPU[t.name] = append(pacedCPU[t.name], perRequest)
 		}
 	}
+	defer func() {
+		if *against != "" {
+			other := otherGateway(*against)
+			fmt.Fprintf(stdout, "\nthe %s against this build's gateway, round by round: %s the rate under wrk, %s the CPU per request under wrk, %s at %.0f/s\n",
+				other, ratioOf(rates[other], rates["gateway"]), ratioOf(cpus[other], cpus["gateway"]), ratioOf(pacedCPU[other], pacedCPU["gateway"]), *rate)
+		}
+	}()
 	µs := func(v float64) string { return fmt.Sprintf("%.1f µs", v) }
 	fmt.Fprintf(stdout, "\n%s of %s each, wrk -t%d -c%d, GET %s (one product, %d CPUs):\n\n",
 		roundsOf(*rounds), *duration, *threads, *conns, "/api/products/{id}", runtime.NumCPU())
@@ -181,7 +194,17 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 			return cmd
 		}
 	}
+	var other error
+	if b.against != "" {
+		exe := b.against
+		other = add(otherGateway(exe), func(addr string) *exec.Cmd {
+			cmd := gateway("gateway-other.log")(addr)
+			cmd.Path, cmd.Args[0] = exe, exe
+			return cmd
+		})
+	}
 	for _, err := range []error{
+		other,
 		add("gateway", gateway("gateway.log")),
 		add("gateway, GOGC=50", gateway("gateway-gogc50.log", "GOGC=50")),
 		add(gatewayNoLog, gateway("gateway-warn.log", "LOG_LEVEL=warn")),
@@ -279,12 +302,16 @@ func pacedGet(ctx context.Context, u string, rate float64, conns int, d time.Dur
 	return n, nil
 }
 
+// otherGateway names the gateway of another build of lab (-against).
+func otherGateway(exe string) string { return "gateway of " + exe }
+
 // gwBench holds the processes of a bench run.
 type gwBench struct {
-	data  string
-	mu    sync.Mutex
-	procs []*exec.Cmd
-	files []*os.File // the processes' log files, closed by stop
+	data    string
+	against string // another build of lab, whose gateway runs too (-against)
+	mu      sync.Mutex
+	procs   []*exec.Cmd
+	files   []*os.File // the processes' log files, closed by stop
 }
 
 // self runs this very binary with args, settings first (KEY=VALUE; later

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -23,7 +24,9 @@ import (
 // those, a request id and the access line) and nginx
 // (when installed) each serve wrk's requests, then a paced client's; the
 // tables give each its rate and its own CPU time per request, with their
-// ratios to the bare proxy.
+// ratios to the bare proxy. With -against, another build's gateway runs
+// beside this one's (here the same binary), in both tables and compared
+// with it round by round.
 func TestBenchGateway(t *testing.T) {
 	testenv.Program(t, "wrk", "apt-get install wrk")
 	// The processes the command starts are this test binary: they run
@@ -32,11 +35,15 @@ func TestBenchGateway(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out strings.Builder
-	args := []string{"-rounds", "1", "-duration", "1s", "-connections", "4", "-rate", "200", "-paced", "1s"}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-rounds", "1", "-duration", "1s", "-connections", "4", "-rate", "200", "-paced", "1s", "-against", exe}
 	if err := benchGatewayCommand(ctx, "", args, &out); err != nil {
 		t.Fatalf("bench-gateway: %v\n%s", err, out.String())
 	}
-	rows := []string{"gateway", "gateway, GOGC=50", gatewayNoLog, bareProxy, bareWithTimeouts, bareIDLog}
+	rows := []string{otherGateway(exe), "gateway", "gateway, GOGC=50", gatewayNoLog, bareProxy, bareWithTimeouts, bareIDLog}
 	if _, err := exec.LookPath("nginx"); err == nil {
 		rows = append(rows, "nginx")
 	}
@@ -51,6 +58,11 @@ func TestBenchGateway(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "at 200 requests/s over 4 connections") {
 		t.Errorf("the paced table does not say its rate:\n%s", out.String())
+	}
+	compared := regexp.MustCompile(`(?m)^the ` + regexp.QuoteMeta(otherGateway(exe)) +
+		` against this build's gateway, round by round: [0-9.]+× the rate under wrk, [0-9.]+× the CPU per request under wrk, [0-9.]+× at 200/s$`)
+	if !compared.MatchString(out.String()) {
+		t.Errorf("no comparison of the two builds' gateways:\n%s", out.String())
 	}
 }
 
