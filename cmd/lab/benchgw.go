@@ -52,9 +52,11 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		return errors.Join(err, errors.New("usage: lab bench-gateway [-rounds 5] [-duration 10s] [-connections 32] [-threads 2] [-rate 2000] [-paced 5s] [-against other/bin/lab]"))
 	}
 	if *against != "" {
-		if _, err := exec.LookPath(*against); err != nil {
+		exe, err := exec.LookPath(*against)
+		if err != nil {
 			return fmt.Errorf("-against: %s is not a program to run", *against)
 		}
+		*against = exe // the path the process runs, found once
 	}
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
