@@ -31,11 +31,12 @@ import (
 )
 
 // benchGatewayCommand runs `lab bench-gateway`: one upstream (rest's
-// warehouse, as a process), and in front of it the lab's gateway (as lab
-// run runs it, at GOGC=50, and writing no access line), a bare
-// httputil.ReverseProxy (alone; with the gateway's timeouts; with those, a
-// request id and the gateway's access line) and nginx (when installed),
-// each as a process of its own. wrk reads one product
+// warehouse, as a process), and in front of it the lab's gateway (at Go's
+// default GOMAXPROCS; also at GOGC=50, writing no access line, and at the
+// GOMAXPROCS lab run gives it here), a bare httputil.ReverseProxy (alone; with the
+// gateway's timeouts; with those, a request id and the gateway's access
+// line; alone at that GOMAXPROCS) and nginx (when installed), each as a
+// process of its own. wrk reads one product
 // through each in turn, for several rounds, as fast as it can; then a paced
 // client reads it at one fixed rate through each. The rates and each
 // proxy's own CPU time per request are printed with their ratios.
@@ -80,14 +81,14 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	// falls as the rate rises (more requests for each wake-up), so a proxy
 	// that serves fewer requests a second seems dearer per request than it
 	// is. At one fixed rate every proxy does the same work in the same time.
-	rates, cpus, pacedCPU := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+	rates, cpus, pacedCPU, pacedSwitches := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
 	width := 0 // of the names, to align the rounds' lines
 	for _, t := range targets {
 		width = max(width, len(t.name))
 	}
 	for r := 1; r <= *rounds; r++ {
 		for _, t := range targets {
-			perRequest, err := cpuPerRequest(t, func() (int, error) {
+			perRequest, _, err := cpuPerRequest(t, func() (int, error) {
 				rate, n, err := wrkRate(ctx, wrk, *threads, *conns, *duration, "http://"+t.addr+path)
 				rates[t.name] = append(rates[t.name], rate)
 				return n, err
@@ -102,13 +103,14 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	}
 	for r := 1; r <= *rounds && *paced > 0; r++ {
 		for _, t := range targets {
-			perRequest, err := cpuPerRequest(t, func() (int, error) { return pacedGet(ctx, "http://"+t.addr+path, *rate, *conns, *paced) })
+			perRequest, switches, err := cpuPerRequest(t, func() (int, error) { return pacedGet(ctx, "http://"+t.addr+path, *rate, *conns, *paced) })
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
-			fmt.Fprintf(stdout, "round %d of %d, %-9s %-*s %8s             %6.1f µs of its CPU a request\n",
-				r, *rounds, fmt.Sprintf("%.0f/s:", *rate), width, t.name, "", perRequest)
+			fmt.Fprintf(stdout, "round %d of %d, %-9s %-*s %8s             %6.1f µs of its CPU a request, %.1f switches of its threads\n",
+				r, *rounds, fmt.Sprintf("%.0f/s:", *rate), width, t.name, "", perRequest, switches)
 			pacedCPU[t.name] = append(pacedCPU[t.name], perRequest)
+			pacedSwitches[t.name] = append(pacedSwitches[t.name], switches)
 		}
 	}
 	defer func() {
@@ -132,12 +134,13 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		return nil
 	}
 	fmt.Fprintf(stdout, "\n%s of %s each at %.0f requests/s over %d connections, the same GET:\n\n", roundsOf(*rounds), *paced, *rate, *conns)
-	fmt.Fprintln(stdout, "| proxy | its CPU per request | against the bare proxy | against the bare proxy with timeouts | against the bare proxy with timeouts, id and access line | against nginx |")
-	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
+	fmt.Fprintln(stdout, "| proxy | its CPU per request | against the bare proxy | against the bare proxy with timeouts | against the bare proxy with timeouts, id and access line | against nginx | its threads' switches per request |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|")
 	for _, t := range targets {
 		c := pacedCPU[t.name]
-		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", t.name, spread(c, µs),
-			ratioOf(c, pacedCPU[bareProxy]), ratioOf(c, pacedCPU[bareWithTimeouts]), ratioOf(c, pacedCPU[bareIDLog]), ratioOf(c, pacedCPU["nginx"]))
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s | %s |\n", t.name, spread(c, µs),
+			ratioOf(c, pacedCPU[bareProxy]), ratioOf(c, pacedCPU[bareWithTimeouts]), ratioOf(c, pacedCPU[bareIDLog]), ratioOf(c, pacedCPU["nginx"]),
+			spread(pacedSwitches[t.name], func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }))
 	}
 	return nil
 }
@@ -205,14 +208,24 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 			return cmd
 		})
 	}
+	// Two more run at the GOMAXPROCS lab run gives each process of rest
+	// here (procsEach): the gateway as the lab runs it, and the bare proxy
+	// at the same setting.
+	procs := "GOMAXPROCS=" + strconv.Itoa(restProcs())
 	for _, err := range []error{
 		other,
 		add("gateway", gateway("gateway.log")),
 		add("gateway, GOGC=50", gateway("gateway-gogc50.log", "GOGC=50")),
 		add(gatewayNoLog, gateway("gateway-warn.log", "LOG_LEVEL=warn")),
+		add("gateway, "+procs, gateway("gateway-procs.log", procs)),
 		add(bareProxy, proxy()),
 		add(bareWithTimeouts, proxy("-timeouts")),
 		add(bareIDLog, proxy("-timeouts", "-id-log")),
+		add(bareProxy+", "+procs, func(addr string) *exec.Cmd {
+			cmd := proxy()(addr)
+			cmd.Env = append(cmd.Env, procs)
+			return cmd
+		}),
 	} {
 		if err != nil {
 			return nil, err
@@ -229,21 +242,31 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 }
 
 // cpuPerRequest runs load, which answers how many requests it made, and
-// answers t's own CPU time per request over it, in µs.
-func cpuPerRequest(t *proc, load func() (int, error)) (float64, error) {
+// answers t's own CPU time per request over it, in µs, and how many times
+// per request its threads were switched off a CPU (threadSwitches).
+func cpuPerRequest(t *proc, load func() (int, error)) (cpu, switches float64, err error) {
 	before, err := cpuTime([]*proc{t})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
+	switchedBefore := threadSwitches(t)
 	n, err := load()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	after, err := cpuTime([]*proc{t})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return float64((after - before).Microseconds()) / float64(n), nil
+	return float64((after - before).Microseconds()) / float64(n), float64(threadSwitches(t)-switchedBefore) / float64(n), nil
+}
+
+// restProcs is the GOMAXPROCS lab run gives each of rest's processes here.
+func restProcs() int {
+	if v, err := strconv.Atoi(os.Getenv("GOMAXPROCS")); err == nil && v > 0 {
+		return v
+	}
+	return procsEach(runtime.GOMAXPROCS(0), len(names()))
 }
 
 // pacedGet reads u at rate requests per second for d, over conns kept-alive

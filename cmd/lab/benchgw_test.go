@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,9 @@ import (
 // those, a request id and the access line) and nginx
 // (when installed) each serve wrk's requests, then a paced client's; the
 // tables give each its rate and its own CPU time per request, with their
-// ratios to the bare proxy. With -against, another build's gateway runs
+// ratios to the bare proxy, and the paced one its threads' switches per
+// request. The gateway and the bare proxy run once more at the GOMAXPROCS
+// lab run gives rest's processes here. With -against, another build's gateway runs
 // beside this one's (here the same binary), in both tables and compared
 // with it round by round.
 func TestBenchGateway(t *testing.T) {
@@ -43,15 +46,17 @@ func TestBenchGateway(t *testing.T) {
 	if err := benchGatewayCommand(ctx, "", args, &out); err != nil {
 		t.Fatalf("bench-gateway: %v\n%s", err, out.String())
 	}
-	rows := []string{otherGateway(exe), "gateway", "gateway, GOGC=50", gatewayNoLog, bareProxy, bareWithTimeouts, bareIDLog}
+	procs := ", GOMAXPROCS=" + strconv.Itoa(restProcs())
+	rows := []string{otherGateway(exe), "gateway", "gateway, GOGC=50", gatewayNoLog, "gateway" + procs, bareProxy, bareWithTimeouts, bareIDLog, bareProxy + procs}
 	if _, err := exec.LookPath("nginx"); err == nil {
 		rows = append(rows, "nginx")
 	}
 	for _, name := range rows {
 		// | name | rate | ratio | ratio | CPU µs | ratio |
 		wrk := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(name) + ` \| [1-9][0-9]* \| [0-9.]+× \| [0-9.–×]+ \| [0-9]+\.[0-9] µs \| [0-9.]+× \|$`)
-		// | name | CPU µs | ratio | ratio | ratio | ratio |
-		paced := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(name) + ` \| [0-9]+\.[0-9] µs \| [0-9.]+× \| [0-9.]+× \| [0-9.]+× \| [0-9.–×]+ \|$`)
+		// | name | CPU µs | ratio | ratio | ratio | ratio | switches |: a
+		// request wakes the proxy's threads at least once.
+		paced := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(name) + ` \| [0-9]+\.[0-9] µs \| [0-9.]+× \| [0-9.]+× \| [0-9.]+× \| [0-9.–×]+ \| [1-9][0-9]*\.[0-9] \|$`)
 		if !wrk.MatchString(out.String()) || !paced.MatchString(out.String()) {
 			t.Errorf("no row for %s with a rate and a CPU time per request in both tables:\n%s", name, out.String())
 		}

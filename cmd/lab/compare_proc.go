@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,28 @@ func cpuTime(procs []*proc) (time.Duration, error) {
 		}
 	}
 	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
+
+// threadSwitches is how many times p's threads have been switched off a CPU
+// so far, waiting or preempted (voluntary_ctxt_switches and
+// nonvoluntary_ctxt_switches of each /proc/<pid>/task/*/status); 0 without
+// /proc.
+func threadSwitches(p *proc) int64 {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", p.cmd.Process.Pid))
+	var n int64
+	for _, task := range tasks {
+		b, err := os.ReadFile(task)
+		if err != nil {
+			continue // a thread that has exited
+		}
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && (k == "voluntary_ctxt_switches" || k == "nonvoluntary_ctxt_switches") {
+				c, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				n += c
+			}
+		}
+	}
+	return n
 }
 
 // residentBytes sums every process's resident set now (VmRSS) and its

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -240,5 +242,37 @@ func TestLab_env(t *testing.T) {
 	}
 	if got := l.publicURL(); got != "http://localhost:9080" {
 		t.Errorf("publicURL: got %s", got)
+	}
+}
+
+func TestProcsEach(t *testing.T) {
+	for _, c := range []struct{ cpus, n, want int }{
+		{2, 6, 1}, {1, 6, 1}, {6, 6, 1}, {7, 6, 2}, {8, 6, 2}, {16, 6, 3}, {4, 1, 4}, {2, 7, 1},
+	} {
+		if got := procsEach(c.cpus, c.n); got != c.want {
+			t.Errorf("procsEach(%d CPUs, %d processes) = %d, want %d", c.cpus, c.n, got, c.want)
+		}
+	}
+}
+
+// The runner gives its processes their share of the CPUs as GOMAXPROCS,
+// unless the caller set one, which they inherit unchanged.
+func TestLab_envSetsGOMAXPROCSUnlessTheCallerDid(t *testing.T) {
+	cfg, err := config.LoadRunner(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := lookup("rest")
+	l := &lab{root: "/repo", variant: v, cfg: cfg}
+	t.Setenv("GOMAXPROCS", "3")
+	for _, kv := range l.env() {
+		if strings.HasPrefix(kv, "GOMAXPROCS=") {
+			t.Errorf("the caller set GOMAXPROCS=3, and the runner adds %s", kv)
+		}
+	}
+	os.Unsetenv("GOMAXPROCS") // t.Setenv puts it back after the test
+	want := "GOMAXPROCS=" + strconv.Itoa(procsEach(runtime.GOMAXPROCS(0), len(l.names())))
+	if got := strings.Join(l.env(), " "); !strings.Contains(" "+got+" ", " "+want+" ") {
+		t.Errorf("no %s in %s", want, got)
 	}
 }
