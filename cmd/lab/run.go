@@ -231,11 +231,12 @@ func (l *lab) procsEnv() []string {
 // processes are several on one machine, and each mostly waits, so at Go's
 // default every request readies a goroutine for which the runtime wakes a
 // second thread, and each process pays for the wake-ups of its own spare
-// Ps. With one P each, lab compare's rest on two CPUs (300 orders, two in
-// flight, two alternated runs each) completed 113 and 111 orders/s against
-// 68 and 81 at Go's default, at 10.1 and 10.3 ms of CPU per order against
-// 17.6 and 14.8, p50 16.9 and 17.4 ms against 28.8 and 23.5; and
-// lab bench-gateway counts the threads' switches per request (its
+// Ps. On two CPUs, with one P each, lab compare's rest (300 orders, two in
+// flight; three alternated runs against GOMAXPROCS=2, Go's default there)
+// completed 99.4, 100.6 and 113.5 orders/s against 81.0, 89.8 and 90.3, at
+// 10.7, 10.8 and 9.5 ms of CPU per order against 15.0, 13.1 and 12.8, and a
+// p50 of 19.7, 19.2 and 16.8 ms against 24.2, 22.0 and 21.4; lab
+// bench-gateway counts the threads' switches per request (its
 // "GOMAXPROCS=" rows).
 func procsEach(cpus, n int) int {
 	return max(1, (cpus+n-1)/max(n, 1))
