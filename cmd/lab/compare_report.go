@@ -302,8 +302,10 @@ const whatTheRowsSay = `
   read model consumes them once more. gRPC sends about half of rest's bytes for the same calls:
   protobuf instead of JSON, and HTTP/2's compressed headers on one connection per callee.
 - **Patterns.** Tracing's cost is real (its brackets stay above 1.00): a span per request, call
-  and statement, and about 40 kB of OTLP per order to an exporter. Metrics and logging cost
-  nothing measurable in latency; logging holds more memory (its OTLP exporter). The security
+  and statement, and about 40 kB of OTLP per order to an exporter. Metrics costs nothing this
+  machine can measure in latency. Logging writes every line and exports it over OTLP too, and holds
+  more memory (its OTLP exporter); whether its latency rises above the spread differs from run to
+  run: its brackets above say whether it did in this one. The security
   patterns double the bytes between the services (a JWT in every call), hold more memory (the
   identity provider is a process of its own) and cost time and CPU: every hop verifies the token
   it gets (an RS256 signature, ` + "`BenchmarkVerify`" + ` in security-patterns/auth).
