@@ -14,6 +14,16 @@ import (
 	"github.com/microservice-patterns/lab/security-patterns/auth"
 )
 
+// procsNote says at what GOMAXPROCS the variants' processes ran: the
+// caller's, or the runner's share of the CPUs (procsEach).
+func procsNote() string {
+	if v, set := os.LookupEnv("GOMAXPROCS"); set {
+		return fmt.Sprintf(" and every process at `GOMAXPROCS=%s`", v)
+	}
+	return fmt.Sprintf(" and every process at its share of the CPUs (`GOMAXPROCS`: the CPUs over its variant's processes, rounded up; %d for rest's %d)",
+		procsEach(runtime.GOMAXPROCS(0), len(names())), len(names()))
+}
+
 // comparisonDoc renders the figures of every round as a Markdown page.
 func comparisonDoc(all []figures, w workload, outage time.Duration, args, chart string) string {
 	vs := byVariant(all)
@@ -26,8 +36,8 @@ func comparisonDoc(all []figures, w workload, outage time.Duration, args, chart 
 	fmt.Fprintf(&b, "# Measured comparison of %d variants\n\n", len(vs))
 	fmt.Fprintf(&b, "Written by `bin/lab compare %s` on %s (%d CPUs, %s, RabbitMQ, PostgreSQL and every process on one machine, SQLite).\n",
 		args, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.Version())
-	fmt.Fprintf(&b, "Each variant runs as its own processes on fresh data and free loopback ports, with `SHIPPING_DELAY=0`, "+
-		"%d rounds over every variant in turn (A B C … A B C …), so that what the machine does meanwhile falls on all alike.%s\n\n", rounds, loadNote())
+	fmt.Fprintf(&b, "Each variant runs as its own processes on fresh data and free loopback ports, with `SHIPPING_DELAY=0`%s, "+
+		"%d rounds over every variant in turn (A B C … A B C …), so that what the machine does meanwhile falls on all alike.%s\n\n", procsNote(), rounds, loadNote())
 	fmt.Fprintf(&b, "![p50 latency and CPU per order by variant](%s)\n\n", chart)
 	fmt.Fprintf(&b, "## The same workload for each\n\n%d orders per round, %d at a time, each of two of twelve products that lab compare "+
 		"makes first with a stock of a billion (the seed's would run out): create, add the items, "+

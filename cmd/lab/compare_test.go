@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -160,6 +162,9 @@ func TestComparisonDoc(t *testing.T) {
 			t.Errorf("no %q in\n%s", want, doc)
 		}
 	}
+	if want := "with `SHIPPING_DELAY=0`" + procsNote() + ", 3 rounds"; !strings.Contains(doc, want) {
+		t.Errorf("the page does not say at what GOMAXPROCS the processes ran (%q):\n%s", want, doc)
+	}
 	// Rest is the yardstick wherever its figures come in the run's order.
 	reordered := append(slices.Clone(all[1:]), all[0])
 	if d := comparisonDoc(reordered, workload{orders: 200, workers: 2}, 10*time.Second, "-rounds 3", "comparison.svg"); !strings.Contains(d,
@@ -240,5 +245,19 @@ func TestLab_outage(t *testing.T) {
 	// The fake gateway answers every order with 404: each attempt is refused with it.
 	if fig.attempts == 0 || fig.refusedWith[http.StatusNotFound] != fig.attempts {
 		t.Errorf("%d attempts refused with %v, want every one with 404", fig.attempts, fig.refusedWith)
+	}
+}
+
+// The page says at what GOMAXPROCS the processes ran: the caller's, or
+// the runner's share of the CPUs.
+func TestProcsNote(t *testing.T) {
+	t.Setenv("GOMAXPROCS", "3")
+	if got := procsNote(); got != " and every process at `GOMAXPROCS=3`" {
+		t.Errorf("with GOMAXPROCS=3: %q", got)
+	}
+	os.Unsetenv("GOMAXPROCS") // t.Setenv puts it back after the test
+	want := fmt.Sprintf("rounded up; %d for rest's 6)", procsEach(runtime.GOMAXPROCS(0), 6))
+	if got := procsNote(); !strings.Contains(got, "its share of the CPUs") || !strings.HasSuffix(got, want) {
+		t.Errorf("without GOMAXPROCS: %q, want the share of the CPUs, ending %q", got, want)
 	}
 }
