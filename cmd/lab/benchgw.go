@@ -211,7 +211,7 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 	// Two more run at the GOMAXPROCS lab run gives each process of rest
 	// here (procsEach): the gateway as the lab runs it, and the bare proxy
 	// at the same setting.
-	procs := "GOMAXPROCS=" + strconv.Itoa(restProcs())
+	procs := "GOMAXPROCS=" + restProcs()
 	for _, err := range []error{
 		other,
 		add("gateway", gateway("gateway.log")),
@@ -262,11 +262,9 @@ func cpuPerRequest(t *proc, load func() (int, error)) (cpu, switches float64, er
 }
 
 // restProcs is the GOMAXPROCS lab run gives each of rest's processes here.
-func restProcs() int {
-	if v, err := strconv.Atoi(os.Getenv("GOMAXPROCS")); err == nil && v > 0 {
-		return v
-	}
-	return procsEach(runtime.GOMAXPROCS(0), len(names()))
+func restProcs() string {
+	v, _ := runnerProcs(len(names()))
+	return v
 }
 
 // pacedGet reads u at rate requests per second for d, over conns kept-alive

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +45,7 @@ func TestBenchGateway(t *testing.T) {
 	if err := benchGatewayCommand(ctx, "", args, &out); err != nil {
 		t.Fatalf("bench-gateway: %v\n%s", err, out.String())
 	}
-	procs := ", GOMAXPROCS=" + strconv.Itoa(restProcs())
+	procs := ", GOMAXPROCS=" + restProcs()
 	rows := []string{otherGateway(exe), "gateway", "gateway, GOGC=50", gatewayNoLog, "gateway" + procs, bareProxy, bareWithTimeouts, bareIDLog, bareProxy + procs}
 	if _, err := exec.LookPath("nginx"); err == nil {
 		rows = append(rows, "nginx")

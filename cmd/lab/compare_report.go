@@ -17,11 +17,12 @@ import (
 // procsNote says at what GOMAXPROCS the variants' processes ran: the
 // caller's, or the runner's share of the CPUs (procsEach).
 func procsNote() string {
-	if v, set := os.LookupEnv("GOMAXPROCS"); set {
+	v, callers := runnerProcs(len(names()))
+	if callers {
 		return fmt.Sprintf(" and every process at `GOMAXPROCS=%s`", v)
 	}
-	return fmt.Sprintf(" and every process at its share of the CPUs (`GOMAXPROCS`: the CPUs over its variant's processes, rounded up; %d for rest's %d)",
-		procsEach(runtime.GOMAXPROCS(0), len(names())), len(names()))
+	return fmt.Sprintf(" and every process at its share of the CPUs (`GOMAXPROCS`: the CPUs over its variant's processes, rounded up; %s for rest's %d)",
+		v, len(names()))
 }
 
 // comparisonDoc renders the figures of every round as a Markdown page.

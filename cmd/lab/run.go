@@ -218,10 +218,20 @@ func (l *lab) env() []string {
 // GOMAXPROCS (procsEach), unless the caller set GOMAXPROCS, which every
 // process then inherits as it is (GOMAXPROCS=2 on two CPUs: Go's default).
 func (l *lab) procsEnv() []string {
-	if _, set := os.LookupEnv("GOMAXPROCS"); set {
-		return nil
+	if v, callers := runnerProcs(len(l.names())); !callers {
+		return []string{"GOMAXPROCS=" + v}
 	}
-	return []string{"GOMAXPROCS=" + strconv.Itoa(procsEach(runtime.GOMAXPROCS(0), len(l.names())))}
+	return nil
+}
+
+// runnerProcs is the GOMAXPROCS each of n processes the runner starts runs
+// at, and whether it is the caller's (GOMAXPROCS, inherited as it is) rather
+// than their share of the CPUs (procsEach).
+func runnerProcs(n int) (string, bool) {
+	if v, set := os.LookupEnv("GOMAXPROCS"); set {
+		return v, true
+	}
+	return strconv.Itoa(procsEach(runtime.GOMAXPROCS(0), n)), false
 }
 
 // procsEach is the GOMAXPROCS of each of n processes that share cpus CPUs:
