@@ -275,4 +275,11 @@ func TestLab_envSetsGOMAXPROCSUnlessTheCallerDid(t *testing.T) {
 	if got := strings.Join(l.env(), " "); !strings.Contains(" "+got+" ", " "+want+" ") {
 		t.Errorf("no %s in %s", want, got)
 	}
+	// A process the runner starts runs with it.
+	l.root = t.TempDir() // its working folder
+	l.command = func(string) *exec.Cmd { return exec.Command("sh", "-c", `echo "GOMAXPROCS=$GOMAXPROCS"`) }
+	out, err := l.procCommand("gateway").Output()
+	if err != nil || strings.TrimSpace(string(out)) != want {
+		t.Errorf("a process the runner starts sees %q (%v), want %s", out, err, want)
+	}
 }
