@@ -4,6 +4,7 @@
 GO        ?= go
 LAB       := bin/lab
 BENCHTIME ?= 3s
+PROFILE_ORDERS ?= 3000
 # smoke runs sit beside a lab that `make run` may have started on 8080.
 SMOKE_PORT_BASE ?= 18080
 HAVE_NODE := $(shell command -v node 2>/dev/null)
@@ -24,7 +25,7 @@ COMPOSE_FILE := deploy/compose/compose.yaml
 IMAGE_STAGE  := .lab/image
 
 .DEFAULT_GOAL := run
-.PHONY: help run list doctor ui ui-fresh test test-ui smoke bench bench-gateway compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort proto drill-replicas
+.PHONY: help run list doctor ui ui-fresh test test-ui smoke bench bench-gateway profile-flow compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort proto drill-replicas
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -118,6 +119,11 @@ endif
 
 bench: ## run the flow benchmarks of every base and every pattern on rest (BENCHTIME=3s)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./cmd/lab/
+
+profile-flow: $(LAB) ## profile the rest flow in one process (PROFILE_ORDERS=3000) and print its CPU's shares: garbage collection, SQL, JSON, logging, HTTP, the scheduler (data/cpu.out)
+	@mkdir -p data
+	$(GO) test -run '^$$' -bench 'Flow/rest$$' -benchtime $(PROFILE_ORDERS)x -cpuprofile data/cpu.out -o data/lab.test ./cmd/lab/
+	@$(LAB) profile data/cpu.out
 
 images: ## build the one image of every variant (IMAGE=localhost/lab:dev) with podman or docker (deploy/Containerfile)
 	@test -n "$(ENGINE)" || { echo "make: neither podman nor docker is installed"; exit 1; }

@@ -48,6 +48,8 @@ alone (circuit-breaker) is rest plus that pattern.
                                    with the gateway's timeouts) and nginx (when installed) to
                                    one warehouse, interleaved, then a paced client at -rate 2000
                                    a second; the rates, each proxy's CPU per request, the ratios
+  lab profile <cpu.out>            a CPU profile's time by what it went to (garbage collection,
+                                   SQL, JSON, logging, HTTP, the scheduler): make profile-flow
   lab broker [clean|check]         what the lab has on RabbitMQ per variant and run; remove it
 
 Settings come from the environment, with defaults that need nothing set:
@@ -75,6 +77,8 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 		return benchGatewayCommand(ctx, "", args[1:], stdout)
 	case "bench-proxy": // the bare proxy bench-gateway measures the gateway against
 		return benchProxyCommand(args[1:])
+	case "profile":
+		return profileCommand(args[1:], stdout)
 	}
 	wd, err := os.Getwd()
 	if err != nil {
