@@ -53,6 +53,51 @@ func TestScenarios_coverTheReliabilityPatterns(t *testing.T) {
 	}
 }
 
+// TestScenarios_READMEsShowTheDemosAsTheyRun: each reliability README's
+// "Measured" block begins with the heading its demo prints today — the
+// variant's name, the faults, the settings, the load — so that a change to
+// a demo (or to how the runner names a variant) cannot leave its README
+// showing another run.
+func TestScenarios_READMEsShowTheDemosAsTheyRun(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := findRoot(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range app.Patterns() {
+		if p.Category != "reliability" {
+			continue
+		}
+		v, err := lookup(p.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := scenarioOf(root, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range s.env {
+			t.Setenv(k, "") // the heading names the caller's settings too; this test has none
+		}
+		readme, err := os.ReadFile(filepath.Join(root, "reliability-patterns", p.Name, "README.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := "$ go run ./cmd/lab demo " + p.Name + "     # the build lines left out\n"
+		_, block, ok := strings.Cut(string(readme), cmd)
+		if !ok {
+			t.Errorf("%s: README has no block that begins %q", p.Name, cmd)
+			continue
+		}
+		if want := s.describe(); !strings.HasPrefix(block, want) {
+			t.Errorf("%s: README's demo block begins\n%s\nwant the demo's heading\n%s", p.Name, block[:min(len(block), len(want))], want)
+		}
+	}
+}
+
 func TestDemoEnv_callerWins(t *testing.T) {
 	t.Setenv("BREAKER_FAILURES", "9")
 	got := demoEnv(map[string]string{"BREAKER_FAILURES": "5", "BREAKER_COOLDOWN": "2s"})
