@@ -37,7 +37,9 @@ var profileShares = []cpuShare{
 	}},
 	{"JSON", []string{"encoding/json.", "github.com/goccy/go-json", "github.com/json-iterator/go"}},
 	{"logging", []string{
-		"log/slog.", "log.", labModule + "shared/config.", labModule + "shared/httpx.AccessRecord", labModule + "shared/gateway.promote",
+		"log/slog.", "log.", labModule + "shared/httpx.AccessRecord", labModule + "shared/gateway.promote",
+		// the process's buffered log (shared/config/logwriter.go)
+		labModule + "shared/config.(*lineBuffer)", labModule + "shared/config.flushing", labModule + "shared/config.fixed",
 	}},
 	{"the benchmark's own client (`shared/acceptance`)", []string{labModule + "shared/acceptance"}},
 	{"HTTP: servers, clients, the gateway's proxy, routing, socket I/O", []string{
