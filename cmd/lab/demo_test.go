@@ -22,43 +22,10 @@ import (
 	"github.com/microservice-patterns/lab/shared/services/warehouse"
 )
 
-func TestScenarios_coverTheReliabilityPatterns(t *testing.T) {
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := findRoot(wd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range app.Patterns() {
-		if p.Category != "reliability" {
-			continue
-		}
-		v, err := lookup(p.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := scenarioOf(root, v); err != nil {
-			t.Errorf("%s: %v", p.Name, err)
-		}
-	}
-	if s, err := scenarioOf(root, app.MustCompose(app.Bases()[0])); err == nil {
-		t.Errorf("a base alone has a demo of its own (%+v), want none", s)
-	}
-	bad := filepath.Join(t.TempDir(), "demo.json")
-	mustWrite(t, bad, `{"about":"x","faults":{"warehouse":{"errorRate":2}},"load":{"orders":1,"concurrency":1,"limit":"1s"},"downstream":"warehouse"}`)
-	if _, err := readScenario(bad); err == nil || !strings.Contains(err.Error(), "faults of warehouse") {
-		t.Errorf("a demo with an error rate of 2: got %v, want it refused", err)
-	}
-}
-
-// TestScenarios_READMEsShowTheDemosAsTheyRun: each reliability README's
-// "Measured" block begins with the heading its demo prints today — the
-// variant's name, the faults, the settings, the load — so that a change to
-// a demo (or to how the runner names a variant) cannot leave its README
-// showing another run.
-func TestScenarios_READMEsShowTheDemosAsTheyRun(t *testing.T) {
+// eachReliabilityDemo calls fn with the repository's root and, for every
+// reliability pattern, its name and its demo (or why it has none).
+func eachReliabilityDemo(t *testing.T, fn func(root, name string, s scenario, err error)) string {
+	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
@@ -76,26 +43,54 @@ func TestScenarios_READMEsShowTheDemosAsTheyRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		s, err := scenarioOf(root, v)
+		fn(root, p.Name, s, err)
+	}
+	return root
+}
+
+func TestScenarios_coverTheReliabilityPatterns(t *testing.T) {
+	root := eachReliabilityDemo(t, func(_, name string, _ scenario, err error) {
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	})
+	if s, err := scenarioOf(root, app.MustCompose(app.Bases()[0])); err == nil {
+		t.Errorf("a base alone has a demo of its own (%+v), want none", s)
+	}
+	bad := filepath.Join(t.TempDir(), "demo.json")
+	mustWrite(t, bad, `{"about":"x","faults":{"warehouse":{"errorRate":2}},"load":{"orders":1,"concurrency":1,"limit":"1s"},"downstream":"warehouse"}`)
+	if _, err := readScenario(bad); err == nil || !strings.Contains(err.Error(), "faults of warehouse") {
+		t.Errorf("a demo with an error rate of 2: got %v, want it refused", err)
+	}
+}
+
+// TestScenarios_READMEsShowTheDemosAsTheyRun: each reliability README's
+// "Measured" block begins with the heading its demo prints today — the
+// variant's name, the faults, the settings, the load — so that a change to
+// a demo (or to how the runner names a variant) cannot leave its README
+// showing another run.
+func TestScenarios_READMEsShowTheDemosAsTheyRun(t *testing.T) {
+	eachReliabilityDemo(t, func(root, name string, s scenario, err error) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		for k := range s.env {
 			t.Setenv(k, "") // the heading names the caller's settings too; this test has none
 		}
-		readme, err := os.ReadFile(filepath.Join(root, "reliability-patterns", p.Name, "README.md"))
+		readme, err := os.ReadFile(filepath.Join(root, "reliability-patterns", name, "README.md"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		cmd := "$ go run ./cmd/lab demo " + p.Name + "     # the build lines left out\n"
+		cmd := "$ go run ./cmd/lab demo " + name + "     # the build lines left out\n"
 		_, block, ok := strings.Cut(string(readme), cmd)
 		if !ok {
-			t.Errorf("%s: README has no block that begins %q", p.Name, cmd)
-			continue
+			t.Errorf("%s: README has no block that begins %q", name, cmd)
+			return
 		}
 		if want := s.describe(); !strings.HasPrefix(block, want) {
-			t.Errorf("%s: README's demo block begins\n%s\nwant the demo's heading\n%s", p.Name, block[:min(len(block), len(want))], want)
+			t.Errorf("%s: README's demo block begins\n%s\nwant the demo's heading\n%s", name, block[:min(len(block), len(want))], want)
 		}
-	}
+	})
 }
 
 func TestDemoEnv_callerWins(t *testing.T) {
