@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"strings"
 
@@ -66,13 +67,16 @@ func profileCommand(args []string, stdout io.Writer) error {
 		return errors.Join(err, errors.New("usage: lab profile <cpu profile, as go test -cpuprofile writes it>"))
 	}
 	f, err := os.Open(fs.Arg(0))
-	if err != nil {
+	switch {
+	case errors.Is(err, iofs.ErrNotExist):
+		return fmt.Errorf("%s does not exist (make profile-flow writes data/cpu.out)", fs.Arg(0))
+	case err != nil:
 		return err
 	}
 	defer f.Close()
 	p, err := profile.Parse(f)
-	if err != nil {
-		return fmt.Errorf("%s is not a CPU profile: %w", fs.Arg(0), err)
+	if err != nil { // the parser's own words say no more than this
+		return fmt.Errorf("%s is not a CPU profile (go test -cpuprofile writes one)", fs.Arg(0))
 	}
 	shares, total, err := splitProfile(p)
 	if err != nil {
@@ -80,9 +84,10 @@ func profileCommand(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s of samples; each sample in the first of these that its stack holds, in this order:\n\n", total)
 	fmt.Fprintln(stdout, "| share of CPU | |\n|---|---|")
-	for _, s := range append(profileShares, cpuShare{name: profileRest}) {
+	for _, s := range profileShares {
 		fmt.Fprintf(stdout, "| %s | %.1f %% |\n", s.name, 100*shares[s.name])
 	}
+	fmt.Fprintf(stdout, "| %s | %.1f %% |\n", profileRest, 100*shares[profileRest])
 	return nil
 }
 

@@ -114,10 +114,12 @@ func TestProfileCommand(t *testing.T) {
 	hf.Close()
 	notProfile := filepath.Join(dir, "notes.txt")
 	_ = os.WriteFile(notProfile, []byte("not a profile"), 0o644)
-	for file, want := range map[string]string{heapPath: "has no CPU time", notProfile: "is not a CPU profile"} {
+	missing := filepath.Join(dir, "none.out")
+	for file, want := range map[string]string{heapPath: "has no CPU time", notProfile: "is not a CPU profile (go test -cpuprofile writes one)",
+		missing: "does not exist (make profile-flow writes data/cpu.out)"} {
 		err := profileCommand([]string{file}, &out)
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: err = %v, want one that says %q", filepath.Base(file), err, want)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "parsing") {
+			t.Errorf("%s: err = %v, want one that says %q and no parser's words", filepath.Base(file), err, want)
 		}
 	}
 	if err := profileCommand(nil, &out); err == nil || !strings.Contains(err.Error(), "usage: lab profile") {
