@@ -25,7 +25,7 @@ COMPOSE_FILE := deploy/compose/compose.yaml
 IMAGE_STAGE  := .lab/image
 
 .DEFAULT_GOAL := run
-.PHONY: help run list doctor ui ui-fresh test test-ui smoke bench bench-gateway profile-flow compare clean $(LAB) images images-local compose-check k8s k8s-check drill-abort proto drill-replicas
+.PHONY: help run list doctor ui ui-fresh test test-ui smoke bench bench-gateway profile-flow compare measure clean $(LAB) images images-local compose-check k8s k8s-check drill-abort proto drill-replicas
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -124,6 +124,9 @@ profile-flow: $(LAB) ## profile the rest flow in one process (PROFILE_ORDERS=300
 	@mkdir -p data
 	$(GO) test -run '^$$' -bench 'Flow/rest$$' -benchtime $(PROFILE_ORDERS)x -cpuprofile data/cpu.out -o data/lab.test ./cmd/lab/
 	@$(LAB) profile data/cpu.out
+
+measure: ## every figure of the README's performance section in one run, one command after the other (about an hour): refreshes docs/comparison.md, the rest goes to data/measure/
+	@scripts/measure.sh
 
 images: ## build the one image of every variant (IMAGE=localhost/lab:dev) with podman or docker (deploy/Containerfile)
 	@test -n "$(ENGINE)" || { echo "make: neither podman nor docker is installed"; exit 1; }

@@ -87,7 +87,7 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		width = max(width, len(t.name))
 	}
 	for r := 1; r <= *rounds; r++ {
-		for _, t := range targets {
+		for _, t := range inTurn(targets, r) {
 			perRequest, _, err := cpuPerRequest(t, func() (int, error) {
 				rate, n, err := wrkRate(ctx, wrk, *threads, *conns, *duration, "http://"+t.addr+path)
 				rates[t.name] = append(rates[t.name], rate)
@@ -102,7 +102,7 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		}
 	}
 	for r := 1; r <= *rounds && *paced > 0; r++ {
-		for _, t := range targets {
+		for _, t := range inTurn(targets, r) {
 			perRequest, switches, err := cpuPerRequest(t, func() (int, error) { return pacedGet(ctx, "http://"+t.addr+path, *rate, *conns, *paced) })
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
@@ -143,6 +143,14 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 			spread(pacedSwitches[t.name], func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }))
 	}
 	return nil
+}
+
+// inTurn is the order of round r (from 1): each round starts one proxy later
+// than the round before, so that no proxy always runs first, or always right
+// after the same one (wrk's and the paced client's rounds alike).
+func inTurn[T any](targets []T, r int) []T {
+	k := (r - 1) % len(targets)
+	return append(slices.Clone(targets[k:]), targets[:k]...)
 }
 
 // roundsOf says how many rounds ran: "1 round", "5 rounds".

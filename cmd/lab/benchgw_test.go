@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,39 @@ func TestBenchGateway(t *testing.T) {
 		` against this build's gateway, round by round: [0-9.]+× the rate under wrk, [0-9.]+× the CPU per request under wrk, [0-9.]+× at 200/s$`)
 	if !compared.MatchString(out.String()) {
 		t.Errorf("no comparison of the two builds' gateways:\n%s", out.String())
+	}
+}
+
+// The rounds take turns: the first runs the proxies in their order, and over
+// as many rounds as there are proxies each runs once in every position.
+func TestInTurn(t *testing.T) {
+	targets := []string{"gateway", "bare proxy", "nginx"}
+	if got := inTurn(targets, 1); !slices.Equal(got, targets) {
+		t.Errorf("round 1: %v, want %v", got, targets)
+	}
+	seen := map[string]map[int]bool{}
+	for r := 1; r <= len(targets); r++ {
+		got := inTurn(targets, r)
+		if len(got) != len(targets) {
+			t.Fatalf("round %d: %v", r, got)
+		}
+		for pos, name := range got {
+			if seen[name] == nil {
+				seen[name] = map[int]bool{}
+			}
+			seen[name][pos] = true
+		}
+	}
+	for _, name := range targets {
+		if len(seen[name]) != len(targets) {
+			t.Errorf("%s ran in positions %v over %d rounds, want every one", name, seen[name], len(targets))
+		}
+	}
+	if got := inTurn(targets, len(targets)+2); !slices.Equal(got, inTurn(targets, 2)) {
+		t.Errorf("round %d: %v, want round 2's order again", len(targets)+2, got)
+	}
+	if targets[0] != "gateway" {
+		t.Errorf("inTurn changed its argument: %v", targets)
 	}
 }
 
