@@ -4,7 +4,7 @@
 # (the committed copy, as `lab compare -o docs/comparison.md` does) and writes
 # every other command's output under data/measure/ (MEASURE_DIR), one file a
 # step, with the time and load average it started at in data/measure/steps.txt.
-# About an hour on two CPUs. Needs what the steps need: RabbitMQ and PostgreSQL
+# About half an hour on two CPUs. Needs what the steps need: RabbitMQ and PostgreSQL
 # (lab doctor), wrk for the gateway's bench, nginx for its last row.
 set -u -o pipefail
 cd "$(dirname "$0")/.."
@@ -32,14 +32,17 @@ step() {
 	fi
 }
 
-# alternate NAME COMMAND…: three rounds of rest after 300 orders, at the lab's
-# settings and with each setting the lab changes put back to Go's default.
+# alternate: three rounds of rest, 300 orders each, at the lab's settings,
+# with each setting the lab makes put back to Go's default (GOGC=100; as many
+# Ps as CPUs), and with both.
 alternate() {
-	local i
+	local i procs
+	procs=$(nproc)
 	for i in 1 2 3; do
 		bin/lab compare -rounds 1 -orders 300 -outage 0 -o "$OUT/alt-$i-lab.md" rest || return
 		GOGC=100 bin/lab compare -rounds 1 -orders 300 -outage 0 -o "$OUT/alt-$i-gogc100.md" rest || return
-		GOMAXPROCS=2 bin/lab compare -rounds 1 -orders 300 -outage 0 -o "$OUT/alt-$i-gomaxprocs2.md" rest || return
+		GOMAXPROCS=$procs bin/lab compare -rounds 1 -orders 300 -outage 0 -o "$OUT/alt-$i-gomaxprocs.md" rest || return
+		GOGC=100 GOMAXPROCS=$procs bin/lab compare -rounds 1 -orders 300 -outage 0 -o "$OUT/alt-$i-defaults.md" rest || return
 	done
 }
 
@@ -81,6 +84,9 @@ step compare bin/lab compare -rounds "$ROUNDS" -o docs/comparison.md
 step memory-1000 bin/lab compare -rounds 1 -orders 1000 -outage 0 -o "$OUT/memory-1000.md" rest
 step alternate alternate
 step bench-gateway bin/lab bench-gateway -rounds "$GW_ROUNDS"
+# The goal's two proxies (and the bare one with the gateway's features) in
+# many short rounds, for the medians' confidence intervals.
+step bench-gateway-ci bin/lab bench-gateway -proxies gateway,bare,bare-id-log -rounds "${MEASURE_CI_ROUNDS:-30}" -duration 2s -paced 2s
 step handler go test -run '^$' -bench 'Handler' -benchtime 2s -count 5 ./shared/gateway/
 step flow-gogc flow_gogc
 step profile-flow make --no-print-directory profile-flow

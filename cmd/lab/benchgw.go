@@ -9,6 +9,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -42,6 +43,7 @@ import (
 // proxy's own CPU time per request are printed with their ratios.
 func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("lab bench-gateway", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the usage below says it all
 	rounds := fs.Int("rounds", 5, "rounds over the proxies")
 	duration := fs.Duration("duration", 10*time.Second, "how long wrk runs against each proxy in each round")
 	conns := fs.Int("connections", 32, "wrk's connections, and the paced client's")
@@ -49,8 +51,14 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	rate := fs.Float64("rate", 2000, "the paced client's requests per second (below every proxy's rate under wrk)")
 	paced := fs.Duration("paced", 5*time.Second, "how long the paced client runs against each proxy in each round (0: not at all)")
 	against := fs.String("against", "", "another build of lab (a path): its gateway runs beside this one's, and the two are compared")
+	only := fs.String("proxies", "", "the proxies to run, by key, comma-separated (default: all): "+strings.Join(proxyKeys(), ", "))
+	usage := errors.New("usage: lab bench-gateway [-rounds 5] [-duration 10s] [-connections 32] [-threads 2] [-rate 2000] [-paced 5s] [-against other/bin/lab] [-proxies gateway,bare,…]")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *rounds < 1 || *rate <= 0 {
-		return errors.Join(err, errors.New("usage: lab bench-gateway [-rounds 5] [-duration 10s] [-connections 32] [-threads 2] [-rate 2000] [-paced 5s] [-against other/bin/lab]"))
+		return errors.Join(err, usage)
+	}
+	want, err := chosenProxies(*only)
+	if err != nil {
+		return errors.Join(err, usage)
 	}
 	if *against != "" {
 		exe, err := exec.LookPath(*against)
@@ -68,7 +76,7 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		return err
 	}
 	defer os.RemoveAll(data)
-	b := &gwBench{data: data, against: *against}
+	b := &gwBench{data: data, against: *against, want: want}
 	defer b.stop()
 	targets, err := b.targets(stdout)
 	if err != nil {
@@ -130,19 +138,105 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s |\n", name, spread(rates[name], func(v float64) string { return strconv.Itoa(int(v)) }),
 			ratioOf(rates[name], rates[bareProxy]), ratioOf(rates[name], rates["nginx"]), spread(cpus[name], µs), ratioOf(cpus[name], cpus[bareProxy]))
 	}
-	if *paced == 0 {
-		return nil
+	if *paced > 0 {
+		fmt.Fprintf(stdout, "\n%s of %s each at %.0f requests/s over %d connections, the same GET:\n\n", roundsOf(*rounds), *paced, *rate, *conns)
+		fmt.Fprintln(stdout, "| proxy | its CPU per request | against the bare proxy | against the bare proxy with timeouts | against the bare proxy with timeouts, id and access line | against nginx | its threads' switches per request |")
+		fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|")
+		for _, t := range targets {
+			c := pacedCPU[t.name]
+			fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s | %s |\n", t.name, spread(c, µs),
+				ratioOf(c, pacedCPU[bareProxy]), ratioOf(c, pacedCPU[bareWithTimeouts]), ratioOf(c, pacedCPU[bareIDLog]), ratioOf(c, pacedCPU["nginx"]),
+				spread(pacedSwitches[t.name], func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }))
+		}
 	}
-	fmt.Fprintf(stdout, "\n%s of %s each at %.0f requests/s over %d connections, the same GET:\n\n", roundsOf(*rounds), *paced, *rate, *conns)
-	fmt.Fprintln(stdout, "| proxy | its CPU per request | against the bare proxy | against the bare proxy with timeouts | against the bare proxy with timeouts, id and access line | against nginx | its threads' switches per request |")
-	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|")
-	for _, t := range targets {
-		c := pacedCPU[t.name]
-		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s | %s |\n", t.name, spread(c, µs),
-			ratioOf(c, pacedCPU[bareProxy]), ratioOf(c, pacedCPU[bareWithTimeouts]), ratioOf(c, pacedCPU[bareIDLog]), ratioOf(c, pacedCPU["nginx"]),
-			spread(pacedSwitches[t.name], func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }))
+	for _, yardstick := range []string{bareProxy, bareIDLog} {
+		confidenceTable(stdout, yardstick, targets, *rounds, *rate, rates, cpus, pacedCPU)
 	}
 	return nil
+}
+
+// confidenceTable writes, for a run of enough rounds in which the yardstick
+// ran, each other proxy's ratios to it as the median of the rounds' ratios
+// with its 95 % confidence interval: where the median lies, not how far
+// single rounds strayed.
+func confidenceTable(w io.Writer, yardstick string, targets []*proc, rounds int, rate float64, rates, cpus, pacedCPU map[string][]float64) {
+	if _, _, _, ok := medianCI(make([]float64, rounds)); !ok || len(rates[yardstick]) == 0 {
+		return
+	}
+	ci := func(a, b []float64) string { // "–" for a measure that did not run
+		var rs []float64
+		for i := range min(len(a), len(b)) {
+			if b[i] > 0 {
+				rs = append(rs, a[i]/b[i])
+			}
+		}
+		med, lo, hi, ok := medianCI(rs)
+		if !ok {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f× (%.2f×–%.2f×)", med, lo, hi)
+	}
+	fmt.Fprintf(w, "\nAgainst the %s, the median of the %d rounds' ratios with its 95 %% confidence interval:\n\n", yardstick, rounds)
+	fmt.Fprintf(w, "| proxy | requests/s under wrk | CPU per request under wrk | CPU per request at %.0f/s |\n|---|---|---|---|\n", rate)
+	for _, t := range targets {
+		if t.name != yardstick {
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", t.name, ci(rates[t.name], rates[yardstick]), ci(cpus[t.name], cpus[yardstick]), ci(pacedCPU[t.name], pacedCPU[yardstick]))
+		}
+	}
+}
+
+// medianCI is the median of vs and the 95 % confidence interval of it that
+// assumes nothing of their distribution: from the k-th smallest to the k-th
+// largest value, for the largest k at which the chance that fewer than k of
+// n values fall on one side of the true median, taken for both sides, is at
+// most 5 % (the sign test's binomial tail). Below 6 values no such interval
+// exists, and ok is false.
+func medianCI(vs []float64) (med, lo, hi float64, ok bool) {
+	n := len(vs)
+	k, tail := 0, 0.0 // tail: P(at most k-1 of n fall below the median)
+	for j := 0; j < n; j++ {
+		lchoose, _ := math.Lgamma(float64(n + 1))
+		a, _ := math.Lgamma(float64(j + 1))
+		b, _ := math.Lgamma(float64(n - j + 1))
+		tail += math.Exp(lchoose - a - b - float64(n)*math.Ln2)
+		if 2*tail > 0.05 {
+			break
+		}
+		k = j + 1
+	}
+	if k == 0 {
+		return 0, 0, 0, false
+	}
+	s := slices.Sorted(slices.Values(vs))
+	return median(s), s[k-1], s[n-k], true
+}
+
+// proxyKeys names the proxies bench-gateway can run, for -proxies, in the
+// tables' order: the gateway (at GOGC=50; with no access line; at lab run's
+// GOMAXPROCS), the bare proxy (with timeouts; with timeouts, id and access
+// line; at lab run's GOMAXPROCS) and nginx.
+func proxyKeys() []string {
+	return []string{"gateway", "gateway-gogc50", "gateway-nolog", "gateway-procs", "bare", "bare-timeouts", "bare-id-log", "bare-procs", "nginx"}
+}
+
+// chosenProxies is the set of keys -proxies names (every one when empty),
+// or an error naming a key it does not know.
+func chosenProxies(list string) (map[string]bool, error) {
+	want := map[string]bool{}
+	if strings.TrimSpace(list) == "" {
+		for _, k := range proxyKeys() {
+			want[k] = true
+		}
+		return want, nil
+	}
+	for _, k := range strings.Split(list, ",") {
+		k = strings.TrimSpace(k)
+		if !slices.Contains(proxyKeys(), k) {
+			return nil, fmt.Errorf("-proxies: no proxy %q (there are %s)", k, strings.Join(proxyKeys(), ", "))
+		}
+		want[k] = true
+	}
+	return want, nil
 }
 
 // inTurn is the order of round r (from 1): each round starts one proxy later
@@ -178,7 +272,10 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 		return nil, err
 	}
 	var targets []*proc
-	add := func(name string, cmd func(addr string) *exec.Cmd) error {
+	add := func(key, name string, cmd func(addr string) *exec.Cmd) error {
+		if key != "" && !b.want[key] {
+			return nil
+		}
 		c, addr, err := b.start(name, cmd)
 		if err == nil {
 			targets = append(targets, &proc{name: name, cmd: c, addr: addr})
@@ -210,7 +307,7 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 	var other error
 	if b.against != "" {
 		exe := b.against
-		other = add(otherGateway(exe), func(addr string) *exec.Cmd {
+		other = add("", otherGateway(exe), func(addr string) *exec.Cmd {
 			cmd := gateway("gateway-other.log")(addr)
 			cmd.Path, cmd.Args[0] = exe, exe
 			return cmd
@@ -222,14 +319,14 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 	procs := "GOMAXPROCS=" + restProcs()
 	for _, err := range []error{
 		other,
-		add("gateway", gateway("gateway.log")),
-		add("gateway, GOGC=50", gateway("gateway-gogc50.log", "GOGC=50")),
-		add(gatewayNoLog, gateway("gateway-warn.log", "LOG_LEVEL=warn")),
-		add("gateway, "+procs, gateway("gateway-procs.log", procs)),
-		add(bareProxy, proxy()),
-		add(bareWithTimeouts, proxy("-timeouts")),
-		add(bareIDLog, proxy("-timeouts", "-id-log")),
-		add(bareProxy+", "+procs, func(addr string) *exec.Cmd {
+		add("gateway", "gateway", gateway("gateway.log")),
+		add("gateway-gogc50", "gateway, GOGC=50", gateway("gateway-gogc50.log", "GOGC=50")),
+		add("gateway-nolog", gatewayNoLog, gateway("gateway-warn.log", "LOG_LEVEL=warn")),
+		add("gateway-procs", "gateway, "+procs, gateway("gateway-procs.log", procs)),
+		add("bare", bareProxy, proxy()),
+		add("bare-timeouts", bareWithTimeouts, proxy("-timeouts")),
+		add("bare-id-log", bareIDLog, proxy("-timeouts", "-id-log")),
+		add("bare-procs", bareProxy+", "+procs, func(addr string) *exec.Cmd {
 			cmd := proxy()(addr)
 			cmd.Env = append(cmd.Env, procs)
 			return cmd
@@ -239,8 +336,11 @@ func (b *gwBench) targets(stdout io.Writer) ([]*proc, error) {
 			return nil, err
 		}
 	}
+	if !b.want["nginx"] {
+		return targets, nil
+	}
 	if nginx, err := exec.LookPath("nginx"); err == nil {
-		if err := add("nginx", func(addr string) *exec.Cmd { return b.nginx(nginx, addr, upstream) }); err != nil {
+		if err := add("nginx", "nginx", func(addr string) *exec.Cmd { return b.nginx(nginx, addr, upstream) }); err != nil {
 			return nil, err
 		}
 	} else {
@@ -339,7 +439,8 @@ func otherGateway(exe string) string { return "gateway of " + exe }
 // gwBench holds the processes of a bench run.
 type gwBench struct {
 	data    string
-	against string // another build of lab, whose gateway runs too (-against)
+	against string          // another build of lab, whose gateway runs too (-against)
+	want    map[string]bool // the proxies to run, by key (chosenProxies)
 	mu      sync.Mutex
 	procs   []*exec.Cmd
 	files   []*os.File // the processes' log files, closed by stop

@@ -71,6 +71,86 @@ func TestBenchGateway(t *testing.T) {
 	}
 }
 
+// With -proxies, only the proxies named run; a run of enough rounds adds
+// the table of each one's ratios to the bare proxy with their confidence
+// intervals, which a shorter run leaves out.
+func TestBenchGateway_chosenProxies(t *testing.T) {
+	testenv.Program(t, "wrk", "apt-get install wrk")
+	t.Setenv("LAB_TEST_MAIN", "1")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out strings.Builder
+	args := []string{"-proxies", "gateway, bare,bare-id-log", "-rounds", "6", "-duration", "1s", "-connections", "4", "-rate", "200", "-paced", "1s"}
+	if err := benchGatewayCommand(ctx, "", args, &out); err != nil {
+		t.Fatalf("bench-gateway: %v\n%s", err, out.String())
+	}
+	for _, name := range []string{"gateway", bareProxy, bareIDLog} {
+		if !strings.Contains(out.String(), "\n| "+name+" | ") {
+			t.Errorf("no row for %s:\n%s", name, out.String())
+		}
+	}
+	for _, name := range []string{bareWithTimeouts, gatewayNoLog, "nginx"} {
+		if strings.Contains(out.String(), "| "+name+" |") {
+			t.Errorf("a row for %s, which -proxies did not name:\n%s", name, out.String())
+		}
+	}
+	// A table against each yardstick, its rows the other two proxies.
+	for yardstick, rows := range map[string][2]string{bareProxy: {"gateway", bareIDLog}, bareIDLog: {"gateway", bareProxy}} {
+		ci := regexp.MustCompile(`(?m)^Against the ` + regexp.QuoteMeta(yardstick) + `, the median of the 6 rounds' ratios with its 95 % confidence interval:\n\n` +
+			`\| proxy \| requests/s under wrk \| CPU per request under wrk \| CPU per request at 200/s \|\n\|---\|---\|---\|---\|\n` +
+			`\| ` + regexp.QuoteMeta(rows[0]) + `( \| [0-9.]+× \([0-9.]+×–[0-9.]+×\)){3} \|\n` +
+			`\| ` + regexp.QuoteMeta(rows[1]) + `( \| [0-9.]+× \([0-9.]+×–[0-9.]+×\)){3} \|$`)
+		if !ci.MatchString(out.String()) {
+			t.Errorf("no table of the ratios to the %s with their confidence intervals:\n%s", yardstick, out.String())
+		}
+	}
+	// Five rounds are too few for the table.
+	var short strings.Builder
+	if err := benchGatewayCommand(ctx, "", []string{"-proxies", "gateway,bare", "-rounds", "5", "-duration", "1s", "-connections", "4", "-paced", "0"}, &short); err != nil {
+		t.Fatalf("bench-gateway: %v\n%s", err, short.String())
+	}
+	if strings.Contains(short.String(), "confidence interval") {
+		t.Errorf("five rounds have a confidence interval:\n%s", short.String())
+	}
+}
+
+// A proxy -proxies does not know is refused before anything starts, with
+// the keys it knows.
+func TestChosenProxies(t *testing.T) {
+	all, err := chosenProxies("")
+	if err != nil || len(all) != len(proxyKeys()) {
+		t.Errorf("no list: %v, %v; want every proxy", all, err)
+	}
+	two, err := chosenProxies("gateway, bare-id-log")
+	if err != nil || len(two) != 2 || !two["gateway"] || !two["bare-id-log"] {
+		t.Errorf("two named: %v, %v", two, err)
+	}
+	err = benchGatewayCommand(context.Background(), "", []string{"-proxies", "gateway,envoy"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `-proxies: no proxy "envoy" (there are gateway, gateway-gogc50,`) ||
+		!strings.Contains(err.Error(), "usage: lab bench-gateway") {
+		t.Errorf("an unknown proxy: %v", err)
+	}
+}
+
+// The median's confidence interval takes the order statistics the sign
+// test gives: none below 6 values; from the 1st to the 6th of 6, the 2nd to
+// the 9th of 10, the 6th to the 15th of 20, the 14th to the 27th of 40.
+func TestMedianCI(t *testing.T) {
+	if _, _, _, ok := medianCI([]float64{1, 2, 3, 4, 5}); ok {
+		t.Error("an interval from 5 values")
+	}
+	for _, c := range []struct{ n, lo, hi int }{{6, 1, 6}, {10, 2, 9}, {20, 6, 15}, {40, 14, 27}} {
+		vs := make([]float64, c.n)
+		for i := range vs {
+			vs[i] = float64((i*7)%c.n + 1) // 1…n, out of order
+		}
+		med, lo, hi, ok := medianCI(vs)
+		if !ok || lo != float64(c.lo) || hi != float64(c.hi) || med != float64(c.n+1)/2 {
+			t.Errorf("%d values: median %v, interval %v–%v (%v), want %v, %d–%d", c.n, med, lo, hi, ok, float64(c.n+1)/2, c.lo, c.hi)
+		}
+	}
+}
+
 // The rounds take turns: the first runs the proxies in their order, and over
 // as many rounds as there are proxies each runs once in every position.
 func TestInTurn(t *testing.T) {

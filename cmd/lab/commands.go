@@ -45,9 +45,11 @@ alone (circuit-breaker) is rest plus that pattern.
                                    medians, spreads and ratios to rest to data/comparison.md
                                    and a chart beside it (-o docs/comparison.md refreshes that)
   lab bench-gateway [-rounds 5]    wrk through the gateway, a bare Go reverse proxy (alone and
-                                   with the gateway's timeouts) and nginx (when installed) to
-                                   one warehouse, interleaved, then a paced client at -rate 2000
-                                   a second; the rates, each proxy's CPU per request, the ratios
+                                   with the gateway's timeouts, id and access line) and nginx
+                                   (when installed) to one warehouse, interleaved, then a paced
+                                   client at -rate 2000 a second; the rates, each proxy's CPU
+                                   per request, the ratios (-proxies gateway,bare runs only
+                                   those; from 6 rounds on, the ratios' confidence intervals)
   lab profile <cpu.out>            a CPU profile's time by what it went to (garbage collection,
                                    SQL, JSON, logging, HTTP, the scheduler): make profile-flow
   lab broker [clean|check]         what the lab has on RabbitMQ per variant and run; remove it

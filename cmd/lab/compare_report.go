@@ -38,7 +38,7 @@ func comparisonDoc(all []figures, w workload, outage time.Duration, args, chart 
 	fmt.Fprintf(&b, "Written by `bin/lab compare %s` on %s (%d CPUs, %s, RabbitMQ, PostgreSQL and every process on one machine, SQLite).\n",
 		args, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), runtime.Version())
 	fmt.Fprintf(&b, "Each variant runs as its own processes on fresh data and free loopback ports, with `SHIPPING_DELAY=0`%s, "+
-		"%d rounds over every variant in turn (A B C … A B C …), so that what the machine does meanwhile falls on all alike.%s\n\n", procsNote(), rounds, loadNote())
+		"%s over every variant in turn (A B C … A B C …), so that what the machine does meanwhile falls on all alike.%s\n\n", procsNote(), roundsOf(rounds), loadNote())
 	fmt.Fprintf(&b, "![p50 latency and CPU per order by variant](%s)\n\n", chart)
 	fmt.Fprintf(&b, "## The same workload for each\n\n%d orders per round, %d at a time, each of two of twelve products that lab compare "+
 		"makes first with a stock of a billion (the seed's would run out): create, add the items, "+

@@ -165,6 +165,16 @@ func TestComparisonDoc(t *testing.T) {
 	if want := "with `SHIPPING_DELAY=0`" + procsNote() + ", 3 rounds"; !strings.Contains(doc, want) {
 		t.Errorf("the page does not say at what GOMAXPROCS the processes ran (%q):\n%s", want, doc)
 	}
+	// One round is said as one.
+	var first []figures
+	for _, f := range all {
+		if f.round == 1 {
+			first = append(first, f)
+		}
+	}
+	if d := comparisonDoc(first, workload{orders: 200, workers: 2}, 0, "-rounds 1", "comparison.svg"); !strings.Contains(d, ", 1 round over every variant in turn") {
+		t.Errorf("a run of one round does not say so:\n%s", d)
+	}
 	// Rest is the yardstick wherever its figures come in the run's order.
 	reordered := append(slices.Clone(all[1:]), all[0])
 	if d := comparisonDoc(reordered, workload{orders: 200, workers: 2}, 10*time.Second, "-rounds 3", "comparison.svg"); !strings.Contains(d,
