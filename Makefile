@@ -125,7 +125,7 @@ profile-flow: $(LAB) ## profile the rest flow in one process (PROFILE_ORDERS=300
 	$(GO) test -run '^$$' -bench 'Flow/rest$$' -benchtime $(PROFILE_ORDERS)x -cpuprofile data/cpu.out -o data/lab.test ./cmd/lab/
 	@$(LAB) profile data/cpu.out
 
-measure: ## every figure of the README's performance section in one run, one command after the other (about half an hour): refreshes docs/comparison.md, the rest goes to data/measure/
+measure: ## every figure of the README's performance section in one run, one command after the other (about 40 minutes): refreshes docs/comparison.md, the rest goes to data/measure/
 	@scripts/measure.sh
 
 images: ## build the one image of every variant (IMAGE=localhost/lab:dev) with podman or docker (deploy/Containerfile)

@@ -4,7 +4,7 @@
 # (the committed copy, as `lab compare -o docs/comparison.md` does) and writes
 # every other command's output under data/measure/ (MEASURE_DIR), one file a
 # step, with the time and load average it started at in data/measure/steps.txt.
-# About half an hour on two CPUs. Needs what the steps need: RabbitMQ and PostgreSQL
+# About 40 minutes on two CPUs. Needs what the steps need: RabbitMQ and PostgreSQL
 # (lab doctor), wrk for the gateway's bench, nginx for its last row.
 set -u -o pipefail
 cd "$(dirname "$0")/.."
@@ -84,9 +84,10 @@ step compare bin/lab compare -rounds "$ROUNDS" -o docs/comparison.md
 step memory-1000 bin/lab compare -rounds 1 -orders 1000 -outage 0 -o "$OUT/memory-1000.md" rest
 step alternate alternate
 step bench-gateway bin/lab bench-gateway -rounds "$GW_ROUNDS"
-# The goal's two proxies (and the bare one with the gateway's features) in
-# many short rounds, for the medians' confidence intervals.
-step bench-gateway-ci bin/lab bench-gateway -proxies gateway,bare,bare-id-log -rounds "${MEASURE_CI_ROUNDS:-30}" -duration 2s -paced 2s
+# The goal's two proxies, the gateway without its access line and the bare
+# proxy with the gateway's timeouts, then with its id and line too, in many
+# short rounds, for the medians' confidence intervals.
+step bench-gateway-ci bin/lab bench-gateway -proxies gateway,gateway-nolog,bare,bare-timeouts,bare-id-log -rounds "${MEASURE_CI_ROUNDS:-30}" -duration 2s -paced 2s
 step handler go test -run '^$' -bench 'Handler' -benchtime 2s -count 5 ./shared/gateway/
 step flow-gogc flow_gogc
 step profile-flow make --no-print-directory profile-flow
