@@ -43,7 +43,6 @@ import (
 // proxy's own CPU time per request are printed with their ratios.
 func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("lab bench-gateway", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // the usage below says it all
 	rounds := fs.Int("rounds", 5, "rounds over the proxies")
 	duration := fs.Duration("duration", 10*time.Second, "how long wrk runs against each proxy in each round")
 	conns := fs.Int("connections", 32, "wrk's connections, and the paced client's")
@@ -81,6 +80,9 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 	targets, err := b.targets(stdout)
 	if err != nil {
 		return err
+	}
+	if len(targets) == 0 {
+		return errors.New("no proxy to measure: -proxies named only nginx, which is not installed (apt-get install nginx-light)")
 	}
 	path := "/api/products/" + warehouse.Seed[0].ProductID
 	// The rate under wrk is the whole machine's: wrk, the upstream and the

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -111,6 +112,22 @@ func TestBenchGateway_chosenProxies(t *testing.T) {
 	}
 	if strings.Contains(short.String(), "confidence interval") {
 		t.Errorf("five rounds have a confidence interval:\n%s", short.String())
+	}
+}
+
+// -proxies nginx where nginx is not installed leaves nothing to measure,
+// and says so.
+func TestBenchGateway_nothingToMeasure(t *testing.T) {
+	wrk := testenv.Program(t, "wrk", "apt-get install wrk")
+	bin := t.TempDir() // a PATH with wrk and no nginx
+	if err := os.Symlink(wrk, filepath.Join(bin, "wrk")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	t.Setenv("LAB_TEST_MAIN", "1")
+	err := benchGatewayCommand(context.Background(), "", []string{"-proxies", "nginx", "-rounds", "1"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no proxy to measure: -proxies named only nginx, which is not installed") {
+		t.Errorf("only nginx, not installed: %v", err)
 	}
 }
 
