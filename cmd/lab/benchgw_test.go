@@ -32,21 +32,11 @@ import (
 // beside this one's (here the same binary), in both tables and compared
 // with it round by round.
 func TestBenchGateway(t *testing.T) {
-	testenv.Program(t, "wrk", "apt-get install wrk")
-	// The processes the command starts are this test binary: they run
-	// the lab's main, as bin/lab would.
-	t.Setenv("LAB_TEST_MAIN", "1")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var out strings.Builder
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"-rounds", "1", "-duration", "1s", "-connections", "4", "-rate", "100", "-paced", "1s", "-against", exe}
-	if err := benchGatewayCommand(ctx, "", args, &out); err != nil {
-		t.Fatalf("bench-gateway: %v\n%s", err, out.String())
-	}
+	out := runBenchGateway(t, "-rounds", "1", "-duration", "1s", "-connections", "4", "-rate", "100", "-paced", "1s", "-against", exe)
 	procs := ", GOMAXPROCS=" + restProcs()
 	rows := []string{otherGateway(exe), "gateway", "gateway, GOGC=50", gatewayNoLog, "gateway" + procs, bareProxy, bareWithTimeouts, bareIDLog, bareProxy + procs}
 	if _, err := exec.LookPath("nginx"); err == nil {
@@ -58,17 +48,17 @@ func TestBenchGateway(t *testing.T) {
 		// | name | CPU µs | ratio | ratio | ratio | ratio | switches |: a
 		// request wakes the proxy's threads at least once.
 		paced := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(name) + ` \| [0-9]+\.[0-9] µs \| [0-9.]+× \| [0-9.]+× \| [0-9.]+× \| [0-9.–×]+ \| [1-9][0-9]*\.[0-9] \|$`)
-		if !wrk.MatchString(out.String()) || !paced.MatchString(out.String()) {
-			t.Errorf("no row for %s with a rate and a CPU time per request in both tables:\n%s", name, out.String())
+		if !wrk.MatchString(out) || !paced.MatchString(out) {
+			t.Errorf("no row for %s with a rate and a CPU time per request in both tables:\n%s", name, out)
 		}
 	}
-	if !strings.Contains(out.String(), "at 100 requests/s over 4 connections") {
-		t.Errorf("the paced table does not say its rate:\n%s", out.String())
+	if !strings.Contains(out, "at 100 requests/s over 4 connections") {
+		t.Errorf("the paced table does not say its rate:\n%s", out)
 	}
 	compared := regexp.MustCompile(`(?m)^the ` + regexp.QuoteMeta(otherGateway(exe)) +
 		` against this build's gateway, round by round: [0-9.]+× the rate under wrk, [0-9.]+× the CPU per request under wrk, [0-9.]+× at 100/s$`)
-	if !compared.MatchString(out.String()) {
-		t.Errorf("no comparison of the two builds' gateways:\n%s", out.String())
+	if !compared.MatchString(out) {
+		t.Errorf("no comparison of the two builds' gateways:\n%s", out)
 	}
 }
 
@@ -76,24 +66,16 @@ func TestBenchGateway(t *testing.T) {
 // the table of each one's ratios to the bare proxy with their confidence
 // intervals, which a shorter run leaves out.
 func TestBenchGateway_chosenProxies(t *testing.T) {
-	testenv.Program(t, "wrk", "apt-get install wrk")
-	t.Setenv("LAB_TEST_MAIN", "1")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var out strings.Builder
 	// 18 paced runs: a low rate, so that a loaded machine's proxies keep up.
-	args := []string{"-proxies", "gateway, bare,bare-id-log", "-rounds", "6", "-duration", "1s", "-connections", "4", "-rate", "100", "-paced", "1s"}
-	if err := benchGatewayCommand(ctx, "", args, &out); err != nil {
-		t.Fatalf("bench-gateway: %v\n%s", err, out.String())
-	}
+	out := runBenchGateway(t, "-proxies", "gateway, bare,bare-id-log", "-rounds", "6", "-duration", "1s", "-connections", "4", "-rate", "100", "-paced", "1s")
 	for _, name := range []string{"gateway", bareProxy, bareIDLog} {
-		if !strings.Contains(out.String(), "\n| "+name+" | ") {
-			t.Errorf("no row for %s:\n%s", name, out.String())
+		if !strings.Contains(out, "\n| "+name+" | ") {
+			t.Errorf("no row for %s:\n%s", name, out)
 		}
 	}
 	for _, name := range []string{bareWithTimeouts, gatewayNoLog, "nginx"} {
-		if strings.Contains(out.String(), "| "+name+" |") {
-			t.Errorf("a row for %s, which -proxies did not name:\n%s", name, out.String())
+		if strings.Contains(out, "| "+name+" |") {
+			t.Errorf("a row for %s, which -proxies did not name:\n%s", name, out)
 		}
 	}
 	// A table against each yardstick, its rows the other two proxies.
@@ -102,18 +84,30 @@ func TestBenchGateway_chosenProxies(t *testing.T) {
 			`\| proxy \| requests/s under wrk \| CPU per request under wrk \| CPU per request at 100/s \|\n\|---\|---\|---\|---\|\n` +
 			`\| ` + regexp.QuoteMeta(rows[0]) + `( \| [0-9.]+× \([0-9.]+×–[0-9.]+×\)){3} \|\n` +
 			`\| ` + regexp.QuoteMeta(rows[1]) + `( \| [0-9.]+× \([0-9.]+×–[0-9.]+×\)){3} \|$`)
-		if !ci.MatchString(out.String()) {
-			t.Errorf("no table of the ratios to the %s with their confidence intervals:\n%s", yardstick, out.String())
+		if !ci.MatchString(out) {
+			t.Errorf("no table of the ratios to the %s with their confidence intervals:\n%s", yardstick, out)
 		}
 	}
 	// Five rounds are too few for the table.
-	var short strings.Builder
-	if err := benchGatewayCommand(ctx, "", []string{"-proxies", "gateway,bare", "-rounds", "5", "-duration", "1s", "-connections", "4", "-paced", "0"}, &short); err != nil {
-		t.Fatalf("bench-gateway: %v\n%s", err, short.String())
+	if short := runBenchGateway(t, "-proxies", "gateway,bare", "-rounds", "5", "-duration", "1s", "-connections", "4", "-paced", "0"); strings.Contains(short, "confidence interval") {
+		t.Errorf("five rounds have a confidence interval:\n%s", short)
 	}
-	if strings.Contains(short.String(), "confidence interval") {
-		t.Errorf("five rounds have a confidence interval:\n%s", short.String())
+}
+
+// runBenchGateway runs lab bench-gateway with args and answers what it
+// printed. The processes it starts are this test binary: they run the lab's
+// main, as bin/lab would.
+func runBenchGateway(t *testing.T, args ...string) string {
+	t.Helper()
+	testenv.Program(t, "wrk", "apt-get install wrk")
+	t.Setenv("LAB_TEST_MAIN", "1")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out strings.Builder
+	if err := benchGatewayCommand(ctx, "", args, &out); err != nil {
+		t.Fatalf("bench-gateway %s: %v\n%s", strings.Join(args, " "), err, out.String())
 	}
+	return out.String()
 }
 
 // -proxies nginx where nginx is not installed leaves nothing to measure,
