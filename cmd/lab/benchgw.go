@@ -162,6 +162,7 @@ func benchGatewayCommand(ctx context.Context, _ string, args []string, stdout io
 // with its 95 % confidence interval: where the median lies, not how far
 // single rounds strayed.
 func confidenceTable(w io.Writer, yardstick string, targets []*proc, rounds int, rate float64, rates, cpus, pacedCPU map[string][]float64) {
+	// As many ratios as rounds: too few for an interval, no table.
 	if _, _, _, ok := medianCI(make([]float64, rounds)); !ok || len(rates[yardstick]) == 0 {
 		return
 	}
