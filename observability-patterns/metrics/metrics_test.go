@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	eventnotification "github.com/microservice-patterns/lab/communication-patterns/event-notification"
 	"github.com/microservice-patterns/lab/communication-patterns/rest"
@@ -108,6 +109,24 @@ func TestRestCounters(t *testing.T) {
 func TestEventNotificationCounters(t *testing.T) {
 	st := telemetrytest.Start(t, app.MustCompose(eventnotification.Base, Pattern), nil)
 	telemetrytest.PlaceOrder(t, st.URL)
+	// Ordering counts a completion when the broker confirms its
+	// order.completed event, and a consumer a delivery once it is settled:
+	// either may come just after the order reads COMPLETED. Wait for them
+	// (10 s at most); the checks below then say what is missing.
+	counted := func() bool {
+		if o, _ := telemetrytest.Get(t, st.Services["ordering"]+"/metrics", nil); value(o, "lab_orders_completed_total") < 1 {
+			return false
+		}
+		for _, s := range []string{"warehouse", "shipping", "billing"} {
+			if b, _ := telemetrytest.Get(t, st.Services[s]+"/metrics", nil); value(b, "lab_messages_consumed_total", `outcome="ok"`) < 1 {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(10 * time.Second); !counted() && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	o, w := scrape(t, st.Services["ordering"]), scrape(t, st.Services["warehouse"])
 	want(t, o, "ordering", "lab_orders_created_total", 1)
 	want(t, o, "ordering", "lab_orders_completed_total", 1)
