@@ -556,7 +556,9 @@ func (b *gwBench) stop() {
 // on and answered as the gateway's, and writes the gateway's access line of
 // it (httpx.AccessRecord, at info, through a process's buffered log on
 // stderr): what the gateway does without gin, its routes and its middleware.
-func benchProxyCommand(args []string) error {
+// It stops, gracefully, when ctx is done: at Ctrl-C or SIGTERM when it is run
+// by hand (bench-gateway kills its proxies).
+func benchProxyCommand(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("lab bench-proxy", flag.ContinueOnError)
 	timeouts := fs.Bool("timeouts", false, "the gateway's timeouts")
 	idLog := fs.Bool("id-log", false, "a request id and the gateway's access line of every request")
@@ -587,8 +589,20 @@ func benchProxyCommand(args []string) error {
 		tr.ResponseHeaderTimeout = cfg.UpstreamTimeout
 		srv = httpx.NewServer(httpx.WithTimeouts(h, cfg.ReadTimeout, cfg.WriteTimeout))
 	}
-	srv.Addr = fs.Arg(0)
-	return srv.ListenAndServe()
+	ln, err := net.Listen("tcp", fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done(): // Ctrl-C or SIGTERM, when it runs on its own
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
 }
 
 // withIDAndLog keeps a request's valid X-Request-Id or makes one, answers it

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -279,4 +280,49 @@ func TestWithIDAndLog(t *testing.T) {
 			t.Errorf("no access line with the status and the id %s:\n%s", got, lines.String())
 		}
 	}
+}
+
+// TestBenchProxy_stopsOnSignal runs lab bench-proxy as a process, as by
+// hand, proxies one request through it, sends it SIGTERM (as Ctrl-C sends
+// SIGINT), and checks that it exits 0 and frees its port.
+func TestBenchProxy_stopsOnSignal(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "upstream")
+	}))
+	defer upstream.Close()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := mustFreeAddrs(t)
+	addr := addrs["gateway"]
+	cmd := exec.Command(self, "bench-proxy", addr, strings.TrimPrefix(upstream.URL, "http://"))
+	cmd.Env = append(os.Environ(), "LAB_TEST_MAIN=1")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Never hang: a proxy that does not stop is killed, and the test fails below.
+	watchdog := time.AfterFunc(20*time.Second, func() { _ = cmd.Process.Kill() })
+	defer watchdog.Stop()
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); body != "upstream" && time.Now().Before(deadline); {
+		if resp, err := http.Get("http://" + addr + "/"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+		} else {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if body != "upstream" {
+		t.Errorf("through the proxy: %q, want the upstream's answer", body)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("lab bench-proxy exited with %v after SIGTERM, want 0", err)
+	}
+	mustBeFree(t, addrs)
 }

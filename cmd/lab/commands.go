@@ -78,7 +78,7 @@ func dispatch(ctx context.Context, hurry <-chan os.Signal, args []string, stdout
 	case "bench-gateway":
 		return benchGatewayCommand(ctx, "", args[1:], stdout)
 	case "bench-proxy": // the bare proxy bench-gateway measures the gateway against
-		return benchProxyCommand(args[1:])
+		return benchProxyCommand(ctx, args[1:])
 	case "profile":
 		return profileCommand(args[1:], stdout)
 	}
